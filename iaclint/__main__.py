@@ -1,0 +1,48 @@
+"""Entry point: `iaclint` and `python -m iaclint`. The only place that exits."""
+
+from __future__ import annotations
+
+import sys
+
+from iaclint.exit_codes import INTERNAL, INTERRUPTED, USAGE
+
+
+def main(argv: list[str] | None = None) -> int:
+    import click
+
+    from iaclint.cli import cli
+
+    try:
+        result = cli.main(args=argv, prog_name="iaclint", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return USAGE
+    except click.exceptions.Abort:
+        return INTERRUPTED
+    except KeyboardInterrupt:
+        return INTERRUPTED
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        return _crash(exc)
+    return int(result) if isinstance(result, int) else 0
+
+
+def _crash(exc: Exception) -> int:
+    import platform
+    import tempfile
+    import traceback
+
+    from iaclint import __version__
+
+    with tempfile.NamedTemporaryFile("w", prefix="iaclint-crash-", suffix=".log", delete=False) as log:
+        log.write(f"iaclint {__version__}, Python {platform.python_version()}, {platform.platform()}\n\n")
+        log.write(traceback.format_exc())
+    sys.stderr.write(f"iaclint: internal error: {type(exc).__name__}: {exc}\nDetails: {log.name}\n")
+    return INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

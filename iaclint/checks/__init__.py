@@ -1,0 +1,1 @@
+"""Python check functions that rule files name (see iaclint.policy.registry)."""

@@ -1,0 +1,1 @@
+"""Subcommands: each a plain function that returns an exit code."""

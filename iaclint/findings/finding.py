@@ -1,0 +1,44 @@
+"""The Finding value object and its stable ordering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from iaclint.load.document import Path
+
+Level = Literal["error", "warning", "note"]
+# Lower rank is more severe; `--fail-level warning` fails on error and warning.
+LEVELS: dict[str, int] = {"error": 0, "warning": 1, "note": 2}
+
+
+def format_property_path(path: Path) -> str:
+    """("Properties", "Ingress", 0, "CidrIp") -> "Properties.Ingress[0].CidrIp"."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    level: Level
+    message: str
+    file: str
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    logical_id: str | None = None
+    # Relative to the resource for resource findings (`Properties.X[0].Y`), else from the root.
+    property_path: str = ""
+    # The parameter values under which it holds; empty when it holds in every scenario.
+    scenario: str = ""
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.file, self.start_line, self.start_column, self.rule_id, self.message)

@@ -1,0 +1,69 @@
+"""What a check function receives, and what it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Protocol
+
+from iaclint.graph.build import Reference
+from iaclint.load.document import Path
+from iaclint.model.template import Resource, Template
+from iaclint.resolve.resolver import Resolver
+from iaclint.resolve.scenarios import Scenario
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from iaclint.graph.query import GraphQuery
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One problem a check found. `path` is a source path from the template root."""
+
+    path: Path
+    args: dict[str, Any] = field(default_factory=dict)
+    logical_id: str | None = None
+    level: str | None = None  # overrides the rule's level, e.g. warning when near a quota
+    at_key: bool = False  # point at the mapping key instead of the value
+
+
+class CheckContext:
+    """Per template and scenario; the graph is built on first use."""
+
+    def __init__(
+        self,
+        template: Template,
+        scenario: Scenario,
+        resolver: Resolver,
+        references: list[Reference],
+        graph_factory: Callable[[], nx.DiGraph],
+    ) -> None:
+        self.template = template
+        self.scenario = scenario
+        self.resolver = resolver
+        self.references = references
+        self._graph_factory = graph_factory
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        return self._graph_factory()
+
+    @cached_property
+    def query(self) -> GraphQuery:
+        from iaclint.graph.query import GraphQuery
+
+        return GraphQuery(self.template, self.graph)
+
+    def resolved_properties(self, resource: Resource) -> Any:
+        return self.resolver.resolve(resource.properties, resource.properties_path)
+
+
+class TemplateCheck(Protocol):
+    def __call__(self, ctx: CheckContext) -> Iterable[Violation]: ...
+
+
+class ResourceCheck(Protocol):
+    def __call__(self, resource: Resource, ctx: CheckContext) -> Iterable[Violation]: ...

@@ -1,0 +1,33 @@
+"""The explicit registry of Python check functions that rule files name.
+
+Entries are "module:function" strings, imported on first use so that a run only
+imports the checks its rules need.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+CHECKS: dict[str, str] = {
+    "undefined_reference": "iaclint.checks.structural:undefined_reference",
+    "getatt_on_non_resource": "iaclint.checks.structural:getatt_on_non_resource",
+    "circular_dependency": "iaclint.checks.structural:circular_dependency",
+    "undefined_condition": "iaclint.checks.structural:undefined_condition",
+    "undefined_mapping_key": "iaclint.checks.structural:undefined_mapping_key",
+    "unused_parameter": "iaclint.checks.structural:unused_parameter",
+    "unused_mapping": "iaclint.checks.structural:unused_mapping",
+    "unused_condition": "iaclint.checks.structural:unused_condition",
+    "malformed_section": "iaclint.checks.structural:malformed_section",
+    "resource_count": "iaclint.checks.quotas:resource_count",
+    "parameter_count": "iaclint.checks.quotas:parameter_count",
+    "output_count": "iaclint.checks.quotas:output_count",
+    "mapping_count": "iaclint.checks.quotas:mapping_count",
+    "logical_id_form": "iaclint.checks.quotas:logical_id_form",
+    "template_body_size": "iaclint.checks.quotas:template_body_size",
+}
+
+
+def get_check(name: str) -> Any:
+    module, _, function = CHECKS[name].partition(":")
+    return getattr(import_module(module), function)
