@@ -37,8 +37,12 @@ def _crash(exc: Exception) -> int:
 
     from iaclint import __version__
 
-    with tempfile.NamedTemporaryFile("w", prefix="iaclint-crash-", suffix=".log", delete=False) as log:
-        log.write(f"iaclint {__version__}, Python {platform.python_version()}, {platform.platform()}\n\n")
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="iaclint-crash-", suffix=".log", delete=False
+    ) as log:
+        log.write(
+            f"iaclint {__version__}, Python {platform.python_version()}, {platform.platform()}\n\n"
+        )
         log.write(traceback.format_exc())
     sys.stderr.write(f"iaclint: internal error: {type(exc).__name__}: {exc}\nDetails: {log.name}\n")
     return INTERNAL

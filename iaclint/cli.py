@@ -25,14 +25,34 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--parameter", "-p", "parameters", multiple=True, metavar="NAME=VALUE",
-              help="Value for a template parameter (overrides its Default). Repeatable.")
-@click.option("--region", default="us-east-1", show_default=True,
-              help="Region used for AWS::Region, AWS::Partition and Fn::GetAZs.")
-@click.option("--fail-level", type=click.Choice(["error", "warning", "note"]), default="warning",
-              show_default=True, help="Exit 1 when a finding at this level or above is reported.")
-@click.option("--rules-dir", "rules_dirs", multiple=True, type=click.Path(file_okay=False),
-              help="Directory of additional rule files. Repeatable.")
+@click.option(
+    "--parameter",
+    "-p",
+    "parameters",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Value for a template parameter (overrides its Default). Repeatable.",
+)
+@click.option(
+    "--region",
+    default="us-east-1",
+    show_default=True,
+    help="Region used for AWS::Region, AWS::Partition and Fn::GetAZs.",
+)
+@click.option(
+    "--fail-level",
+    type=click.Choice(["error", "warning", "note"]),
+    default="warning",
+    show_default=True,
+    help="Exit 1 when a finding at this level or above is reported.",
+)
+@click.option(
+    "--rules-dir",
+    "rules_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Directory of additional rule files. Repeatable.",
+)
 def check(
     paths: tuple[str, ...],
     parameters: tuple[str, ...],
@@ -55,8 +75,13 @@ def check(
 
 @cli.command()
 @click.argument("path")
-@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "json"]), default="mermaid",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["dot", "mermaid", "json"]),
+    default="mermaid",
+    show_default=True,
+)
 def graph(path: str, fmt: str) -> int:
     """Print the resource dependency graph of one template."""
     from iaclint.commands.graph import run_graph

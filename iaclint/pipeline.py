@@ -61,7 +61,9 @@ def _lint(
         template = build_template(doc)
     except NotATemplate as exc:
         if candidate.explicit:
-            return FileResult(path, diagnostics=(Diagnostic(path, 1, 1, str(exc), "not-a-template", "note"),))
+            return FileResult(
+                path, diagnostics=(Diagnostic(path, 1, 1, str(exc), "not-a-template", "note"),)
+            )
         return FileResult(path)
     findings, diagnostics = analyse(template, rules, options)
     notes = list(doc.notes)
@@ -69,10 +71,13 @@ def _lint(
         first = template.spans.nearest(("Resources", template.foreign_resources[0], "Type"))[1]
         notes.append(
             Diagnostic(
-                path, first[0], first[1],
+                path,
+                first[0],
+                first[1],
                 f"{len(template.foreign_resources)} resource(s) have a module reference, not a "
                 "resource type, as Type (a Rain module source?): they are not checked",
-                "unsupported-tag", "warning",
+                "unsupported-tag",
+                "warning",
             )
-        )  # fmt: skip
+        )
     return FileResult(path, tuple(findings), (*notes, *diagnostics), checked=True)

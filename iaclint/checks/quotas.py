@@ -23,10 +23,15 @@ _LOGICAL_ID = re.compile(r"[A-Za-z0-9]+")
 
 def _count(section: str, count: int, quota: int) -> Iterator[Violation]:
     if count > quota:
-        yield Violation((section,), {"count": count, "quota": quota, "relation": "above"}, at_key=True)
+        yield Violation(
+            (section,), {"count": count, "quota": quota, "relation": "above"}, at_key=True
+        )
     elif count >= quota * _NEAR:
         yield Violation(
-            (section,), {"count": count, "quota": quota, "relation": "near"}, level="warning", at_key=True
+            (section,),
+            {"count": count, "quota": quota, "relation": "near"},
+            level="warning",
+            at_key=True,
         )
 
 
@@ -79,7 +84,7 @@ def template_body_size(ctx: CheckContext) -> Iterator[Violation]:
         yield Violation((), {"detail": detail}, level="warning")
     elif size > MAX_BODY_INLINE:
         detail = (
-            f"is {size:,} bytes, above the {MAX_BODY_INLINE:,} bytes CloudFormation accepts inline; "
-            "deploy it from S3"
+            f"is {size:,} bytes, above the {MAX_BODY_INLINE:,} bytes CloudFormation accepts "
+            "inline; deploy it from S3"
         )
         yield Violation((), {"detail": detail}, level="note")

@@ -21,7 +21,9 @@ def _has_macro(template: Template) -> bool:
 
 
 def _source_name(ref: Reference) -> str:
-    return ref.source[1] if ref.source[0] in ("Resources", "Outputs", "Conditions") else ref.source[0]
+    return (
+        ref.source[1] if ref.source[0] in ("Resources", "Outputs", "Conditions") else ref.source[0]
+    )
 
 
 def _sam_generated(template: Template, name: str) -> bool:
@@ -51,19 +53,27 @@ def undefined_reference(ctx: CheckContext) -> Iterator[Violation]:
         if ref.kind not in _VALUE_KINDS:
             continue
         target = ref.target
-        if ref.kind in ("ref", "sub") and (target in PSEUDO_PARAMETERS or target in template.parameters):
+        if ref.kind in ("ref", "sub") and (
+            target in PSEUDO_PARAMETERS or target in template.parameters
+        ):
             continue
         if target in template.resources or _sam_generated(template, target):
             continue
         if ref.kind in ("getatt", "depends_on") and target in template.parameters:
             continue  # a parameter there is TPL002's finding, or harmless for depends_on
-        kind = {"ref": "Ref", "getatt": "Fn::GetAtt", "sub": "Fn::Sub", "depends_on": "DependsOn"}[ref.kind]
+        kind = {"ref": "Ref", "getatt": "Fn::GetAtt", "sub": "Fn::Sub", "depends_on": "DependsOn"}[
+            ref.kind
+        ]
         yield Violation(
             ref.path,
-            {"source": _source_name(ref), "kind": kind, "target": target,
-             "hint": _suggest(target, names)},
+            {
+                "source": _source_name(ref),
+                "kind": kind,
+                "target": target,
+                "hint": _suggest(target, names),
+            },
             logical_id=ref.source[1] if ref.source[0] == "Resources" else None,
-        )  # fmt: skip
+        )
 
 
 def getatt_on_non_resource(ctx: CheckContext) -> Iterator[Violation]:
@@ -85,7 +95,8 @@ def circular_dependency(ctx: CheckContext) -> Iterator[Violation]:
     resources = [
         n
         for n, data in graph.nodes(data=True)
-        if data.get("kind") == "resource" and not str(data.get("type", "")).startswith("AWS::Serverless::")
+        if data.get("kind") == "resource"
+        and not str(data.get("type", "")).startswith("AWS::Serverless::")
     ]
     sub = graph.subgraph(resources)
     spans = ctx.template.spans
@@ -97,7 +108,9 @@ def circular_dependency(ctx: CheckContext) -> Iterator[Violation]:
         cycle_edges = nx.find_cycle(sub.subgraph(component), source=start)
         names = [edge[0][1] for edge in cycle_edges] + [cycle_edges[-1][1][1]]
         first_ref = sub.edges[cycle_edges[0][0], cycle_edges[0][1]]["refs"][0]
-        yield Violation(first_ref.path, {"cycle": " -> ".join(f"`{n}`" for n in names)}, logical_id=start[1])
+        yield Violation(
+            first_ref.path, {"cycle": " -> ".join(f"`{n}`" for n in names)}, logical_id=start[1]
+        )
 
 
 def undefined_condition(ctx: CheckContext) -> Iterator[Violation]:
@@ -106,10 +119,13 @@ def undefined_condition(ctx: CheckContext) -> Iterator[Violation]:
         if ref.kind == "condition" and ref.target not in ctx.template.conditions:
             yield Violation(
                 ref.path,
-                {"source": _source_name(ref), "target": ref.target,
-                 "hint": _suggest(ref.target, conditions)},
+                {
+                    "source": _source_name(ref),
+                    "target": ref.target,
+                    "hint": _suggest(ref.target, conditions),
+                },
                 logical_id=ref.source[1] if ref.source[0] == "Resources" else None,
-            )  # fmt: skip
+            )
 
 
 def undefined_mapping_key(ctx: CheckContext) -> Iterator[Violation]:
@@ -134,10 +150,14 @@ def undefined_mapping_key(ctx: CheckContext) -> Iterator[Violation]:
                 what = ("mapping", "top-level key", "second-level key")[depth]
                 yield Violation(
                     (*ref.path[:-1], depth),
-                    {"source": _source_name(ref), "what": what, "key": key,
-                     "hint": _suggest(key, list(node))},
+                    {
+                        "source": _source_name(ref),
+                        "what": what,
+                        "key": key,
+                        "hint": _suggest(key, list(node)),
+                    },
                     logical_id=ref.source[1] if ref.source[0] == "Resources" else None,
-                )  # fmt: skip
+                )
                 break
             node = node[key]
 
@@ -192,5 +212,9 @@ def unused_condition(ctx: CheckContext) -> Iterator[Violation]:
 
 def malformed_section(ctx: CheckContext) -> Iterator[Violation]:
     for problem in ctx.template.problems:
-        logical_id = problem.path[1] if problem.path[:1] == ("Resources",) and len(problem.path) > 1 else None
+        logical_id = (
+            problem.path[1]
+            if problem.path[:1] == ("Resources",) and len(problem.path) > 1
+            else None
+        )
         yield Violation(problem.path, {"problem": problem.message}, logical_id=logical_id)

@@ -63,9 +63,10 @@ def _collect(value: Any, path: Path, source: NodeKey, out: list[Reference]) -> N
                 out.append(Reference(source, arg, "condition", at))
             elif key == "Fn::If" and isinstance(arg, list) and arg and isinstance(arg[0], str):
                 out.append(Reference(source, arg[0], "condition", (*at, 0)))
-            elif key == "Fn::FindInMap" and isinstance(arg, list) and arg:
-                if isinstance(arg[0], str):
-                    out.append(Reference(source, arg[0], "findinmap", (*at, 0)))
+            elif (
+                key == "Fn::FindInMap" and isinstance(arg, list) and arg and isinstance(arg[0], str)
+            ):
+                out.append(Reference(source, arg[0], "findinmap", (*at, 0)))
             stack.append((arg, at))
 
 
@@ -107,15 +108,27 @@ def collect_references(template: Template) -> list[Reference]:
             if section in body:
                 _collect(body[section], (*resource.path, section), key, refs)
         depends = body.get("DependsOn")
-        names = [depends] if isinstance(depends, str) else depends if isinstance(depends, list) else []
+        names = (
+            [depends] if isinstance(depends, str) else depends if isinstance(depends, list) else []
+        )
         for i, name in enumerate(names):
             if isinstance(name, str):
-                at = (*resource.path, "DependsOn") if isinstance(depends, str) else (*resource.path, "DependsOn", i)
+                at = (
+                    (*resource.path, "DependsOn")
+                    if isinstance(depends, str)
+                    else (*resource.path, "DependsOn", i)
+                )
                 refs.append(Reference(key, name, "depends_on", at))
         if resource.condition is not None:
-            refs.append(Reference(key, resource.condition, "condition", (*resource.path, "Condition")))
+            refs.append(
+                Reference(key, resource.condition, "condition", (*resource.path, "Condition"))
+            )
     for name, expr in template.conditions.items():
         _collect(expr, ("Conditions", name), ("Conditions", name), refs)
+    # SAM Globals and template Rules read parameters and conditions too.
+    for section in ("Globals", "Rules"):
+        if isinstance(data.get(section), dict):
+            _collect(data[section], (section,), (section, section), refs)
     for name, output in template.outputs.items():
         key = ("Outputs", name)
         body = data["Outputs"][name]
@@ -155,6 +168,9 @@ def build_graph(template: Template, references: list[Reference] | None = None) -
         graph.add_node(("Mappings", name), kind="mapping")
     for name in template.outputs:
         graph.add_node(("Outputs", name), kind="output")
+    for section in ("Globals", "Rules"):
+        if isinstance(template.data.get(section), dict):
+            graph.add_node((section, section), kind=section.lower())
     for ref in refs:
         target = target_node(template, ref)
         if target is None:

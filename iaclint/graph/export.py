@@ -11,8 +11,20 @@ from iaclint.graph.build import NodeKey
 if TYPE_CHECKING:
     import networkx as nx
 
-_SHAPES = {"resource": "box", "parameter": "ellipse", "condition": "diamond", "mapping": "folder", "output": "note"}
-_MERMAID = {"resource": ("[", "]"), "parameter": ("([", "])"), "condition": ("{", "}"), "mapping": ("[(", ")]"), "output": (">", "]")}
+_SHAPES = {
+    "resource": "box",
+    "parameter": "ellipse",
+    "condition": "diamond",
+    "mapping": "folder",
+    "output": "note",
+}
+_MERMAID = {
+    "resource": ("[", "]"),
+    "parameter": ("([", "])"),
+    "condition": ("{", "}"),
+    "mapping": ("[(", ")]"),
+    "output": (">", "]"),
+}
 
 
 def _node_id(node: NodeKey) -> str:
@@ -33,9 +45,12 @@ def to_dot(graph: nx.DiGraph) -> str:
     lines = ["digraph template {", "  rankdir=LR;"]
     for node in sorted(graph.nodes):
         shape = _SHAPES.get(graph.nodes[node].get("kind", ""), "box")
-        lines.append(f"  {_node_id(node)} [label={json.dumps(_label(graph, node))}, shape={shape}];")
+        lines.append(
+            f"  {_node_id(node)} [label={json.dumps(_label(graph, node))}, shape={shape}];"
+        )
     for source, target in sorted(graph.edges):
-        lines.append(f"  {_node_id(source)} -> {_node_id(target)} [label={json.dumps(_edge_kinds(graph, source, target))}];")
+        label = json.dumps(_edge_kinds(graph, source, target))
+        lines.append(f"  {_node_id(source)} -> {_node_id(target)} [label={label}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -47,7 +62,9 @@ def to_mermaid(graph: nx.DiGraph) -> str:
         label = _label(graph, node).replace("\\n", "<br/>").replace('"', "#quot;")
         lines.append(f'  {_node_id(node)}{opening}"{label}"{closing}')
     for source, target in sorted(graph.edges):
-        lines.append(f"  {_node_id(source)} -->|{_edge_kinds(graph, source, target)}| {_node_id(target)}")
+        lines.append(
+            f"  {_node_id(source)} -->|{_edge_kinds(graph, source, target)}| {_node_id(target)}"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -39,7 +39,14 @@ def _walk(root: str, diagnostics: list[Diagnostic]) -> list[str]:
 
     def on_error(error: OSError) -> None:
         diagnostics.append(
-            Diagnostic(error.filename or root, 1, 1, f"cannot read directory: {error.strerror}", "read-error", "warning")
+            Diagnostic(
+                error.filename or root,
+                1,
+                1,
+                f"cannot read directory: {error.strerror}",
+                "read-error",
+                "warning",
+            )
         )
 
     # followlinks=False: a symlink loop cannot make the walk endless.

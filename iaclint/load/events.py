@@ -23,12 +23,34 @@ MAX_ALIAS_EXPANSION = 100_000
 # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference.html
 FN_NAMES = frozenset(
     {
-        "And", "Base64", "Cidr", "Contains", "EachMemberEquals", "EachMemberIn", "Equals",
-        "FindInMap", "ForEach", "GetAtt", "GetAZs", "If", "Implies", "ImportValue", "Join",
-        "Length", "Not", "Or", "RefAll", "Select", "Split", "Sub", "ToJsonString", "Transform",
-        "ValueOf", "ValueOfAll",
+        "And",
+        "Base64",
+        "Cidr",
+        "Contains",
+        "EachMemberEquals",
+        "EachMemberIn",
+        "Equals",
+        "FindInMap",
+        "ForEach",
+        "GetAtt",
+        "GetAZs",
+        "If",
+        "Implies",
+        "ImportValue",
+        "Join",
+        "Length",
+        "Not",
+        "Or",
+        "RefAll",
+        "Select",
+        "Split",
+        "Sub",
+        "ToJsonString",
+        "Transform",
+        "ValueOf",
+        "ValueOfAll",
     }
-)  # fmt: skip
+)
 _CORE_TAGS = {
     "tag:yaml.org,2002:str": "str",
     "tag:yaml.org,2002:int": "int",
@@ -107,7 +129,17 @@ def _json_plain(value: str) -> Any:
 
 
 class _Frame:
-    __slots__ = ("anchor", "container", "is_map", "key", "key_span", "path", "size", "start", "wrap")
+    __slots__ = (
+        "anchor",
+        "container",
+        "is_map",
+        "key",
+        "key_span",
+        "path",
+        "size",
+        "start",
+        "wrap",
+    )
 
     def __init__(
         self, container: Any, path: Path, start: Any, anchor: str | None, wrap: str | None
@@ -124,7 +156,9 @@ class _Frame:
 
 
 def build(
-    events: Iterable[Any], json_mode: bool = False, foreign_tags: list[tuple[str, Span]] | None = None
+    events: Iterable[Any],
+    json_mode: bool = False,
+    foreign_tags: list[tuple[str, Span]] | None = None,
 ) -> tuple[Any, SpanIndex]:
     """Consume a single document's events; return its data and position index.
 
@@ -210,7 +244,9 @@ def build(
             _check_collection_tag(event.tag, kind is yaml.MappingStartEvent, event.start_mark)
             base = child_path(stack[-1]) if stack else ()
             container: Any = {} if kind is yaml.MappingStartEvent else []
-            stack.append(_Frame(container, wrap_path(base, wrap), event.start_mark, event.anchor, wrap))
+            stack.append(
+                _Frame(container, wrap_path(base, wrap), event.start_mark, event.anchor, wrap)
+            )
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             frame = stack.pop()
             span = _span(frame.start, event.end_mark)
@@ -288,7 +324,9 @@ def _scalar_value(
             return scalars.tagged(event.tag, text)
         except (ValueError, yaml.YAMLError) as exc:
             mark = event.start_mark
-            raise BuildError(f"`{text}` is not a valid {event.tag}", mark.line + 1, mark.column + 1) from exc
+            raise BuildError(
+                f"`{text}` is not a valid {event.tag}", mark.line + 1, mark.column + 1
+            ) from exc
     if event.style is None and event.implicit[0]:
         return plain(text)
     return text

@@ -31,11 +31,13 @@ def read_file(path: str) -> bytes:
         size = os.stat(path).st_size
         if size > MAX_FILE_BYTES:
             raise _error(
-                path, 1, 1,
+                path,
+                1,
+                1,
                 f"file is {size / 1048576:.1f} MB; iaclint reads templates up to "
                 f"{MAX_FILE_BYTES // 1048576} MB (CloudFormation accepts at most 1 MB)",
                 "read-error",
-            )  # fmt: skip
+            )
         with open(path, "rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
@@ -52,10 +54,12 @@ def load_bytes(raw: bytes, path: str) -> Document:
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise _error(
-            path, line, column,
+            path,
+            line,
+            column,
             f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
             "read-error",
-        ) from exc  # fmt: skip
+        ) from exc
     return load_text(text, path, size=len(raw))
 
 
@@ -85,13 +89,16 @@ def load_text(text: str, path: str, size: int | None = None) -> Document:
             line, column = foreign[0][1][:2]
             notes = (
                 Diagnostic(
-                    path, line, column,
+                    path,
+                    line,
+                    column,
                     f"{len(foreign)} value(s) use tags CloudFormation does not define "
                     f"({', '.join(f'`{t}`' for t in tags)}; a Rain module source?): "
                     "they are treated as unknown",
-                    "unsupported-tag", "warning",
+                    "unsupported-tag",
+                    "warning",
                 ),
-            )  # fmt: skip
+            )
     return Document(path=path, format=fmt, data=data, spans=spans, size=size, notes=notes)
 
 

@@ -47,12 +47,15 @@ def analyse(
     if scenario_set.capped:
         diagnostics.append(
             Diagnostic(
-                template.source, 1, 1,
+                template.source,
+                1,
+                1,
                 f"conditions allow {scenario_set.total:,} parameter combinations; checked "
                 f"{len(scenario_set.scenarios)} (the default and each single change)",
-                "scenario-cap", "note",
+                "scenario-cap",
+                "note",
             )
-        )  # fmt: skip
+        )
     references = collect_references(template)
     graph_cache: list[Any] = []
 
@@ -77,12 +80,14 @@ def analyse(
                 where = traceback.extract_tb(exc.__traceback__)[-1]
                 diagnostics.append(
                     Diagnostic(
-                        template.source, 1, 1,
+                        template.source,
+                        1,
+                        1,
                         f"rule {rule.id} failed on this template: {type(exc).__name__}: {exc} "
                         f"({where.filename.rsplit('/', 1)[-1]}:{where.lineno})",
                         "analysis-error",
                     )
-                )  # fmt: skip
+                )
                 continue
             for violation in violations:
                 message = rule.message.format_map(violation.args)
@@ -109,9 +114,12 @@ def _run(
             for violation in check(resource, ctx):
                 if violation.logical_id is None:
                     violation = Violation(
-                        violation.path, violation.args, resource.logical_id,
-                        violation.level, violation.at_key,
-                    )  # fmt: skip
+                        violation.path,
+                        violation.args,
+                        resource.logical_id,
+                        violation.level,
+                        violation.at_key,
+                    )
                 yield violation
 
 

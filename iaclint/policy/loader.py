@@ -57,7 +57,9 @@ def load_rule_files(directories: list[Path]) -> list[Rule]:
                 raise RuleFileError(f"{file}: rule {rule_id}: at key `{where}`: {first.message}")
             rule = Rule.from_data(data, str(file))
             if file.stem != rule.id:
-                raise RuleFileError(f"{file}: rule {rule.id}: the file must be named {rule.id}.yaml")
+                raise RuleFileError(
+                    f"{file}: rule {rule.id}: the file must be named {rule.id}.yaml"
+                )
             if rule.id in rules:
                 raise RuleFileError(
                     f"{file}: rule {rule.id}: id already used by {rules[rule.id].source_file}"

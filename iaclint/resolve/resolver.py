@@ -19,10 +19,16 @@ from iaclint.resolve.values import ABSENT, RDict, RList, Unknown
 
 PSEUDO_PARAMETERS = frozenset(
     {
-        "AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition",
-        "AWS::Region", "AWS::StackId", "AWS::StackName", "AWS::URLSuffix",
+        "AWS::AccountId",
+        "AWS::NotificationARNs",
+        "AWS::NoValue",
+        "AWS::Partition",
+        "AWS::Region",
+        "AWS::StackId",
+        "AWS::StackName",
+        "AWS::URLSuffix",
     }
-)  # fmt: skip
+)
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _DYNAMIC_REFERENCE = "{{resolve:"
 # CloudFormation returns the Availability Zones of the account, which a template cannot
@@ -141,7 +147,7 @@ class Resolver:
             return expr
         if not isinstance(expr, dict) or len(expr) != 1:
             return None
-        (fn, args), = expr.items()
+        ((fn, args),) = expr.items()
         if fn == "Condition":
             return self.condition(args)
         if fn == "Fn::Equals":
@@ -191,7 +197,7 @@ class Resolver:
         as the same object; rebuilt ones are RDict/RList with source paths in `origin`."""
         if isinstance(value, dict):
             if len(value) == 1:
-                (key, arg), = value.items()
+                ((key, arg),) = value.items()
                 if key == "Ref" or key.startswith("Fn::"):
                     return self._intrinsic(key, arg, path)
                 if key.startswith("!"):

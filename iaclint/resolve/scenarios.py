@@ -65,8 +65,10 @@ def _walk(value: Any, found: list[tuple[str, Any]]) -> None:
                 found.append((item, None))
             elif key == "Fn::Equals" and isinstance(item, list) and len(item) == 2:
                 for mine, other in (item, item[::-1]):
-                    if isinstance(mine, dict) and set(mine) == {"Ref"} and not isinstance(
-                        other, dict | list
+                    if (
+                        isinstance(mine, dict)
+                        and set(mine) == {"Ref"}
+                        and not isinstance(other, dict | list)
                     ):
                         found.append((str(mine["Ref"]), other))
                 _walk(item, found)
