@@ -327,6 +327,6 @@ def _scalar_value(
             raise BuildError(
                 f"`{text}` is not a valid {event.tag}", mark.line + 1, mark.column + 1
             ) from exc
-    if event.style is None and event.implicit[0]:
+    if not event.style and event.implicit[0]:  # libyaml reports plain style as ""
         return plain(text)
     return text

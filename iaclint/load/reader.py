@@ -110,15 +110,19 @@ def _load_yaml(text: str, path: str, foreign: list[tuple[str, Span]]) -> tuple[A
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise _error(path, line, column, _yaml_message(exc)) from exc
+        raise _error(path, line, column, _yaml_message(exc, text)) from exc
     except yaml.YAMLError as exc:
         raise _error(path, 1, 1, f"invalid YAML: {exc}") from exc
 
 
-def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+def _yaml_message(exc: yaml.MarkedYAMLError, text: str) -> str:
     problem = exc.problem or "invalid YAML"
-    if "'\\t'" in problem or "\\t" in problem:
-        return "tab character where YAML needs spaces for indentation"
+    mark = exc.problem_mark
+    if mark is not None:
+        lines = text.splitlines()
+        line = lines[mark.line] if mark.line < len(lines) else ""
+        if line[mark.column : mark.column + 1] == "\t" or "\\t" in problem:
+            return "tab character where YAML needs spaces for indentation"
     if exc.context and exc.context_mark and exc.problem_mark:
         return f"{problem} ({exc.context} at line {exc.context_mark.line + 1})"
     return problem
