@@ -169,7 +169,7 @@ def _used(ctx: CheckContext, kinds: tuple[str, ...]) -> set[str]:
 def unused_parameter(ctx: CheckContext) -> Iterator[Violation]:
     if _has_macro(ctx.template):
         return
-    used = _used(ctx, ("ref", "sub"))
+    used = _used(ctx, ("ref", "sub", "getatt"))  # a GetAtt on it is TPL002, not "unused"
     for name, param in ctx.template.parameters.items():
         if name not in used:
             yield Violation(param.path, {"name": name}, at_key=True)

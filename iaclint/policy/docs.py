@@ -1,0 +1,96 @@
+"""Rule documentation pages, generated from the rule files.
+
+`python -m iaclint.policy.docs` rewrites docs/rules/; a test fails when they are stale.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from iaclint.policy.loader import builtin_rules_dir, load_rule_files
+from iaclint.policy.rule import Rule
+
+REPO_URL = "https://github.com/iaclint/iaclint/blob/main"
+
+
+def rule_page(rule: Rule) -> str:
+    lines = [
+        f"# {rule.id}: {rule.name}",
+        "",
+        f"**{rule.title}**",
+        "",
+        "| level | category | status | since | rule file |",
+        "| --- | --- | --- | --- | --- |",
+        f"| {rule.level} | {rule.category} | {rule.status} | {rule.since} "
+        f"| [rules/{rule.id}.yaml]({REPO_URL}/rules/{rule.id}.yaml) |",
+        "",
+        "## What it does",
+        "",
+        rule.title + ".",
+        "",
+        f"Message: {rule.message}",
+        "",
+        "## Why is this bad?",
+        "",
+        rule.rationale["text"],
+        "",
+    ]
+    if rule.rationale.get("quote"):
+        lines += [f"> {rule.rationale['quote']}", f">", f"> — `{rule.rationale.get('seed', '')}`", ""]
+    if rule.examples:
+        lines += ["## Example", "", "```yaml", rule.examples["bad"].rstrip(), "```", ""]
+        lines += ["## Use instead", "", "```yaml", rule.examples["good"].rstrip(), "```", ""]
+    else:
+        lines += [
+            "## Example",
+            "",
+            f"See the violating and compliant templates in "
+            f"[fixtures/rules/{rule.id}]({REPO_URL}/fixtures/rules/{rule.id}).",
+            "",
+        ]
+    lines += ["## Remediation", "", rule.remediation["text"], ""]
+    lines += ["## Known problems", "", rule.known_problems or "None known.", ""]
+    lines += ["## References", ""]
+    lines += [f"- <{url}>" for url in rule.references] or ["- None."]
+    return "\n".join(lines) + "\n"
+
+
+def index_page(rules: list[Rule]) -> str:
+    lines = [
+        "# Rules",
+        "",
+        "Generated from `rules/*.yaml` by `python -m iaclint.policy.docs`; do not edit by hand.",
+        "",
+        "| id | name | level | category | title |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for rule in rules:
+        lines.append(
+            f"| [{rule.id}]({rule.id}.md) | {rule.name} | {rule.level} | {rule.category} | {rule.title} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def expected_pages(rules: list[Rule]) -> dict[str, str]:
+    pages = {f"{rule.id}.md": rule_page(rule) for rule in rules}
+    pages["index.md"] = index_page(rules)
+    return pages
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argv if argv is not None else sys.argv[1:]
+    target = Path(args[0]) if args else Path("docs/rules")
+    target.mkdir(parents=True, exist_ok=True)
+    pages = expected_pages(load_rule_files([builtin_rules_dir()]))
+    for stale in target.glob("*.md"):
+        if stale.name not in pages:
+            stale.unlink()
+    for name, text in pages.items():
+        (target / name).write_text(text, encoding="utf-8")
+    print(f"wrote {len(pages)} pages to {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

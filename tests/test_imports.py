@@ -1,0 +1,36 @@
+"""Start-up cost: the pre-commit case must not import what it does not use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import ROOT, fixture_path
+
+
+def _imported(*args: str) -> set[str]:
+    code = (
+        "import sys\n"
+        "from iaclint.__main__ import main\n"
+        f"rc = main({list(args)!r})\n"
+        "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    return set(result.stderr.split())
+
+
+def test_version_loads_no_rules_schemas_or_networkx():
+    modules = _imported("--version")
+    assert not {"networkx", "jsonschema", "yaml", "iaclint.policy.loader"} & modules
+
+
+def test_check_on_one_template_imports_only_what_it_uses():
+    modules = _imported("check", fixture_path("graph", "network.yaml"))
+    unused = {
+        "samtranslator", "ruamel", "boto3", "botocore", "iaclint.graph.export",
+        "iaclint.commands.graph", "cfn_flip",
+    }
+    assert not unused & modules
+    assert "iaclint.pipeline" in modules

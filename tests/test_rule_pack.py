@@ -1,0 +1,74 @@
+"""Lint the rule pack itself, like semgrep-rules and trivy-checks do."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from conftest import ROOT
+from iaclint.load.discover import Candidate
+from iaclint.pipeline import lint_file
+from iaclint.policy.docs import expected_pages
+from iaclint.policy.engine import AnalysisOptions
+from iaclint.policy.loader import RuleFileError, builtin_rules_dir, load_rule_files
+from iaclint.policy.registry import CHECKS
+
+RULES = load_rule_files([builtin_rules_dir()])
+PREFIXES = {"TPL": "validity", "LIM": "limits", "ENC": "encryption", "IAM": "iam", "HA": "availability",
+            "NET": "network", "LOG": "logging", "DP": "data-protection", "COST": "cost", "VAL": "validity"}
+
+
+def test_docs_pages_are_current():
+    pages = expected_pages(RULES)
+    docs = ROOT / "docs" / "rules"
+    stale = [name for name, text in pages.items() if not (docs / name).is_file() or (docs / name).read_text() != text]
+    extra = [p.name for p in docs.glob("*.md") if p.name not in pages]
+    assert not stale and not extra, (
+        f"stale: {stale}, extra: {extra}; run `python -m iaclint.policy.docs`"
+    )
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_rule_metadata(rule):
+    prefix = rule.id.rstrip(string.digits)
+    assert PREFIXES[prefix] == rule.category, f"{rule.id}: prefix {prefix} does not fit {rule.category}"
+    assert rule.check["python"] in CHECKS
+    assert rule.rationale.get("seed") and rule.rationale.get("quote"), "rationale needs seed and quote"
+    seed = ROOT.parent / "shared" / "seeds" / rule.rationale["seed"]
+    if seed.exists():  # the seeds live beside the project, not in it
+        assert " ".join(rule.rationale["quote"].split()) in " ".join(seed.read_text().split())
+    assert rule.references and all(url.startswith("https://") for url in rule.references)
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.examples], ids=lambda r: r.id)
+def test_doc_examples_fire_exactly_this_rule(rule, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    good = tmp_path / "good.yaml"
+    bad.write_text(rule.examples["bad"])
+    good.write_text(rule.examples["good"])
+    bad_result = lint_file(Candidate(str(bad), True), RULES, AnalysisOptions())
+    good_result = lint_file(Candidate(str(good), True), RULES, AnalysisOptions())
+    assert {f.rule_id for f in bad_result.findings} == {rule.id}
+    assert not good_result.findings
+    assert not bad_result.diagnostics and not good_result.diagnostics
+
+
+def test_names_are_unique():
+    names = [r.name for r in RULES]
+    assert len(names) == len(set(names))
+
+
+def test_bad_rule_file_error_names_file_rule_and_key(tmp_path):
+    (tmp_path / "XYZ001.yaml").write_text((builtin_rules_dir() / "TPL006.yaml").read_text().replace("id: TPL006", "id: XYZ001").replace("level: note", "level: loud"))
+    with pytest.raises(RuleFileError) as info:
+        load_rule_files([tmp_path])
+    message = str(info.value)
+    assert "XYZ001.yaml" in message and "rule XYZ001" in message and "`level`" in message
+    assert "'loud' is not one of" in message
+
+
+def test_rule_file_must_be_named_after_its_id(tmp_path):
+    (tmp_path / "OTHER.yaml").write_text((builtin_rules_dir() / "TPL006.yaml").read_text())
+    with pytest.raises(RuleFileError, match="must be named TPL006.yaml"):
+        load_rule_files([tmp_path])
