@@ -24,7 +24,12 @@ class Expectations:
     todo_must_not: dict[str, set[int]] = field(default_factory=dict)
 
     def bucket(self, kind: str) -> dict[str, set[int]]:
-        return {"ruleid": self.must, "ok": self.must_not, "todoruleid": self.todo_must, "todook": self.todo_must_not}[kind]
+        return {
+            "ruleid": self.must,
+            "ok": self.must_not,
+            "todoruleid": self.todo_must,
+            "todook": self.todo_must_not,
+        }[kind]
 
 
 def read_expectations(path: Path) -> Expectations:
@@ -40,7 +45,9 @@ def read_expectations(path: Path) -> Expectations:
         stripped = line.strip()
         match = _ANNOTATION.search(stripped)
         if match and stripped.startswith("#"):
-            pending.append((match.group(1), [r.strip() for r in match.group(2).split(",") if r.strip()]))
+            pending.append(
+                (match.group(1), [r.strip() for r in match.group(2).split(",") if r.strip()])
+            )
             continue
         if stripped.startswith("#") or not stripped:
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import FIXTURES
+
 from iaclint.load import load_path
 from iaclint.model import Template, build_template
 

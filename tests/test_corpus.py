@@ -6,8 +6,8 @@ import json
 
 import pytest
 import yaml
-
 from conftest import CORPUS
+
 from iaclint.load.discover import Candidate, discover
 from iaclint.pipeline import lint_file
 from iaclint.policy.engine import AnalysisOptions
@@ -24,7 +24,8 @@ _AnyTagLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
 def _independently_malformed(path: str) -> bool:
-    text = open(path, encoding="utf-8").read()
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
     try:
         if path.endswith(".json"):
             json.loads(text)
@@ -62,7 +63,10 @@ def test_corpus_runs_without_crash_and_parses_every_valid_template():
     for candidate in candidates:
         result = lint_file(Candidate(candidate.path, False), rules, AnalysisOptions())
         codes = {d.code for d in result.diagnostics}
-        assert not codes & {"internal-error", "analysis-error"}, (candidate.path, result.diagnostics)
+        assert not codes & {"internal-error", "analysis-error"}, (
+            candidate.path,
+            result.diagnostics,
+        )
         if codes & {"parse-error", "read-error"}:
             unreadable.append(candidate.path)
         checked += result.checked

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 from helpers import template
+
 from iaclint.graph import GraphQuery, build_graph, collect_references
 from iaclint.graph.export import to_dot, to_json, to_mermaid
 from iaclint.resolve import Resolver, Scenario
@@ -22,7 +23,9 @@ def test_nodes_and_typed_edges():
     graph = build_graph(tpl)
     assert graph.nodes[("Resources", "Vpc")] == {"kind": "resource", "type": "AWS::EC2::VPC"}
     refs = graph.edges[("Resources", "SshIngress"), ("Resources", "WebSg")]["refs"]
-    assert [(r.kind, r.attribute, r.property_path) for r in refs] == [("getatt", "GroupId", "GroupId")]
+    assert [(r.kind, r.attribute, r.property_path) for r in refs] == [
+        ("getatt", "GroupId", "GroupId")
+    ]
     sub = graph.edges[("Resources", "InlinePolicy"), ("Resources", "Bucket")]["refs"][0]
     assert sub.kind == "sub" and sub.attribute == "Arn"
     assert sub.property_path == "PolicyDocument.Statement.Resource"

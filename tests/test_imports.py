@@ -29,8 +29,13 @@ def test_version_loads_no_rules_schemas_or_networkx():
 def test_check_on_one_template_imports_only_what_it_uses():
     modules = _imported("check", fixture_path("graph", "network.yaml"))
     unused = {
-        "samtranslator", "ruamel", "boto3", "botocore", "iaclint.graph.export",
-        "iaclint.commands.graph", "cfn_flip",
+        "samtranslator",
+        "ruamel",
+        "boto3",
+        "botocore",
+        "iaclint.graph.export",
+        "iaclint.commands.graph",
+        "cfn_flip",
     }
     assert not unused & modules
     assert "iaclint.pipeline" in modules

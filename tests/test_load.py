@@ -3,8 +3,8 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from conftest import FIXTURES, fixture_path
+
 from iaclint.load import LoadError, load_path, load_text
 
 
@@ -50,7 +50,15 @@ def test_nearest_falls_back_to_parent():
 
 def test_scalars_follow_yaml_1_1_like_cloudformation():
     doc = load_text("A: 2010-09-09\nB: '01'\nC: 0x1F\nD: yes\nE: 1.5\nF:\nG: '8080'\n", "x.yaml")
-    assert doc.data == {"A": "2010-09-09", "B": "01", "C": 31, "D": True, "E": 1.5, "F": None, "G": "8080"}
+    assert doc.data == {
+        "A": "2010-09-09",
+        "B": "01",
+        "C": 31,
+        "D": True,
+        "E": 1.5,
+        "F": None,
+        "G": "8080",
+    }
 
 
 @pytest.mark.parametrize(

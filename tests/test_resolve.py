@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from helpers import template
+
 from iaclint.resolve import (
     ABSENT,
     OTHER,
@@ -114,7 +115,10 @@ def test_if_picks_a_branch_and_records_its_source():
     assert props["MultiAZ"] is True
     assert props["BackupRetentionPeriod"] == 7
     assert child_source(props, db.properties_path, "MultiAZ") == (
-        *db.properties_path, "MultiAZ", "Fn::If", 1,
+        *db.properties_path,
+        "MultiAZ",
+        "Fn::If",
+        1,
     )
     assert isinstance(props["Engine"], Unknown)
     dev = Resolver(tpl, Scenario((("Environment", "dev"),)))
@@ -130,9 +134,13 @@ def test_parameter_override_fixes_a_scenario_parameter():
 
 
 def test_scenario_cap_keeps_every_single_change(tmp_path):
-    params = "\n".join(f"  P{i}:\n    Type: String\n    AllowedValues: [a, b]\n    Default: a" for i in range(20))
+    params = "\n".join(
+        f"  P{i}:\n    Type: String\n    AllowedValues: [a, b]\n    Default: a" for i in range(20)
+    )
     conditions = "\n".join(f"  C{i}: !Equals [!Ref P{i}, b]" for i in range(20))
-    resources = "\n".join(f"  T{i}:\n    Type: AWS::SNS::Topic\n    Condition: C{i}" for i in range(20))
+    resources = "\n".join(
+        f"  T{i}:\n    Type: AWS::SNS::Topic\n    Condition: C{i}" for i in range(20)
+    )
     path = tmp_path / "many.yaml"
     path.write_text(f"Parameters:\n{params}\nConditions:\n{conditions}\nResources:\n{resources}\n")
     from iaclint.load import load_path

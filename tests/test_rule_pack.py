@@ -5,8 +5,8 @@ from __future__ import annotations
 import string
 
 import pytest
-
 from conftest import ROOT
+
 from iaclint.load.discover import Candidate
 from iaclint.pipeline import lint_file
 from iaclint.policy.docs import expected_pages
@@ -15,14 +15,28 @@ from iaclint.policy.loader import RuleFileError, builtin_rules_dir, load_rule_fi
 from iaclint.policy.registry import CHECKS
 
 RULES = load_rule_files([builtin_rules_dir()])
-PREFIXES = {"TPL": "validity", "LIM": "limits", "ENC": "encryption", "IAM": "iam", "HA": "availability",
-            "NET": "network", "LOG": "logging", "DP": "data-protection", "COST": "cost", "VAL": "validity"}
+PREFIXES = {
+    "TPL": "validity",
+    "LIM": "limits",
+    "ENC": "encryption",
+    "IAM": "iam",
+    "HA": "availability",
+    "NET": "network",
+    "LOG": "logging",
+    "DP": "data-protection",
+    "COST": "cost",
+    "VAL": "validity",
+}
 
 
 def test_docs_pages_are_current():
     pages = expected_pages(RULES)
     docs = ROOT / "docs" / "rules"
-    stale = [name for name, text in pages.items() if not (docs / name).is_file() or (docs / name).read_text() != text]
+    stale = [
+        name
+        for name, text in pages.items()
+        if not (docs / name).is_file() or (docs / name).read_text() != text
+    ]
     extra = [p.name for p in docs.glob("*.md") if p.name not in pages]
     assert not stale and not extra, (
         f"stale: {stale}, extra: {extra}; run `python -m iaclint.policy.docs`"
@@ -32,9 +46,13 @@ def test_docs_pages_are_current():
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_rule_metadata(rule):
     prefix = rule.id.rstrip(string.digits)
-    assert PREFIXES[prefix] == rule.category, f"{rule.id}: prefix {prefix} does not fit {rule.category}"
+    assert PREFIXES[prefix] == rule.category, (
+        f"{rule.id}: prefix {prefix} does not fit {rule.category}"
+    )
     assert rule.check["python"] in CHECKS
-    assert rule.rationale.get("seed") and rule.rationale.get("quote"), "rationale needs seed and quote"
+    assert rule.rationale.get("seed") and rule.rationale.get("quote"), (
+        "rationale needs seed and quote"
+    )
     seed = ROOT.parent / "shared" / "seeds" / rule.rationale["seed"]
     if seed.exists():  # the seeds live beside the project, not in it
         assert " ".join(rule.rationale["quote"].split()) in " ".join(seed.read_text().split())
@@ -60,7 +78,12 @@ def test_names_are_unique():
 
 
 def test_bad_rule_file_error_names_file_rule_and_key(tmp_path):
-    (tmp_path / "XYZ001.yaml").write_text((builtin_rules_dir() / "TPL006.yaml").read_text().replace("id: TPL006", "id: XYZ001").replace("level: note", "level: loud"))
+    (tmp_path / "XYZ001.yaml").write_text(
+        (builtin_rules_dir() / "TPL006.yaml")
+        .read_text()
+        .replace("id: TPL006", "id: XYZ001")
+        .replace("level: note", "level: loud")
+    )
     with pytest.raises(RuleFileError) as info:
         load_rule_files([tmp_path])
     message = str(info.value)
@@ -70,5 +93,5 @@ def test_bad_rule_file_error_names_file_rule_and_key(tmp_path):
 
 def test_rule_file_must_be_named_after_its_id(tmp_path):
     (tmp_path / "OTHER.yaml").write_text((builtin_rules_dir() / "TPL006.yaml").read_text())
-    with pytest.raises(RuleFileError, match="must be named TPL006.yaml"):
+    with pytest.raises(RuleFileError, match=r"must be named TPL006\.yaml"):
         load_rule_files([tmp_path])

@@ -37,7 +37,12 @@ def rule_page(rule: Rule) -> str:
         "",
     ]
     if rule.rationale.get("quote"):
-        lines += [f"> {rule.rationale['quote']}", f">", f"> — `{rule.rationale.get('seed', '')}`", ""]
+        lines += [
+            f"> {rule.rationale['quote']}",
+            ">",
+            f"> — `{rule.rationale.get('seed', '')}`",
+            "",
+        ]
     if rule.examples:
         lines += ["## Example", "", "```yaml", rule.examples["bad"].rstrip(), "```", ""]
         lines += ["## Use instead", "", "```yaml", rule.examples["good"].rstrip(), "```", ""]
@@ -66,9 +71,8 @@ def index_page(rules: list[Rule]) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for rule in rules:
-        lines.append(
-            f"| [{rule.id}]({rule.id}.md) | {rule.name} | {rule.level} | {rule.category} | {rule.title} |"
-        )
+        link = f"[{rule.id}]({rule.id}.md)"
+        lines.append(f"| {link} | {rule.name} | {rule.level} | {rule.category} | {rule.title} |")
     return "\n".join(lines) + "\n"
 
 
