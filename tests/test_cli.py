@@ -17,7 +17,7 @@ def test_version(cli):
 
 
 def test_clean_template_exits_0(cli):
-    code, out, _ = cli("check", fixture_path("graph", "network.yaml"))
+    code, out, _ = cli("check", fixture_path("cli", "clean.yaml"))
     assert code == 0
     assert out == "0 errors, 0 warnings, 0 notes in 1 template\n"
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from iaclint.graph.build import Reference
 from iaclint.load.document import Path
 from iaclint.model.template import Resource, Template
+from iaclint.policy.language import Focus
 from iaclint.resolve.resolver import Resolver
 from iaclint.resolve.scenarios import Scenario
 
@@ -46,6 +47,7 @@ class CheckContext:
         self.resolver = resolver
         self.references = references
         self._graph_factory = graph_factory
+        self._resolved: dict[str, Focus] = {}
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -58,7 +60,30 @@ class CheckContext:
         return GraphQuery(self.template, self.graph)
 
     def resolved_properties(self, resource: Resource) -> Any:
-        return self.resolver.resolve(resource.properties, resource.properties_path)
+        return self.resolved_focus(resource).value.get("Properties", {})
+
+    def resolved_focus(self, resource: Resource) -> Focus:
+        """The resource's whole body (Properties, DeletionPolicy, ...) resolved for this
+        scenario, as a Focus for the check language; computed once per scenario."""
+        focus = self._resolved.get(resource.logical_id)
+        if focus is None:
+            body = self.template.data["Resources"][resource.logical_id]
+            value = self.resolver.resolve(body, resource.path)
+            if not isinstance(value, dict):
+                value = {}
+            focus = Focus(value, resource.path, resource)
+            self._resolved[resource.logical_id] = focus
+        return focus
+
+    def is_active(self, resource: Resource) -> bool:
+        """False only when the resource's condition is false in this scenario."""
+        return (
+            resource.condition is None or self.resolver.condition(resource.condition) is not False
+        )
+
+    def is_certain(self, resource: Resource) -> bool:
+        """True when the resource surely exists in this scenario."""
+        return resource.condition is None or self.resolver.condition(resource.condition) is True
 
 
 class TemplateCheck(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -10,12 +11,14 @@ from typing import Any
 from iaclint.findings.finding import Finding, format_property_path
 from iaclint.graph.build import build_graph, collect_references
 from iaclint.load.document import Diagnostic, Path
-from iaclint.model.template import Template
+from iaclint.model.template import Resource, Template
 from iaclint.policy.context import CheckContext, Violation
+from iaclint.policy.language import Evaluator, Focus, Hit, Tri, iter_hits
 from iaclint.policy.registry import get_check
 from iaclint.policy.rule import Rule
 from iaclint.resolve.resolver import Resolver
 from iaclint.resolve.scenarios import DEFAULT_SCENARIO_CAP, Scenario, enumerate_scenarios
+from iaclint.resolve.values import ABSENT, Unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +34,6 @@ class _Hit:
     violation: Violation
     message: str
     scenarios: list[Scenario]
-
-
-def _resource_active(template: Template, resolver: Resolver, condition: str | None) -> bool:
-    # A resource whose condition cannot be decided may exist, so it is checked.
-    return condition is None or resolver.condition(condition) is not False
 
 
 def analyse(
@@ -66,7 +64,7 @@ def analyse(
 
     hits: dict[tuple[str, Path, str], _Hit] = {}
     failed: set[str] = set()
-    checks = {rule.id: get_check(rule.check["python"]) for rule in rules}
+    checks = {rule.id: get_check(rule.check["python"]) for rule in rules if "python" in rule.check}
     for scenario in scenario_set.scenarios:
         resolver = Resolver(template, scenario, options.region, options.parameters)
         ctx = CheckContext(template, scenario, resolver, references, graph)
@@ -74,7 +72,7 @@ def analyse(
             if rule.id in failed:
                 continue
             try:
-                violations = list(_run(rule, checks[rule.id], template, resolver, ctx))
+                violations = list(_run(rule, checks.get(rule.id), template, ctx))
             except Exception as exc:  # a broken rule must not stop the other rules or files
                 failed.add(rule.id)
                 where = traceback.extract_tb(exc.__traceback__)[-1]
@@ -102,15 +100,38 @@ def analyse(
     return findings, diagnostics
 
 
-def _run(
-    rule: Rule, check: Any, template: Template, resolver: Resolver, ctx: CheckContext
+def _run(rule: Rule, check: Any, template: Template, ctx: CheckContext) -> Iterable[Violation]:
+    if check is not None:
+        yield from _run_python(rule, check, template, ctx)
+        return
+    evaluator = Evaluator(ctx)
+    match, unless = rule.check["match"], rule.check.get("unless")
+    if rule.scope == "template":
+        focus = Focus(template.data, ())
+        for hit in iter_hits(evaluator.evaluate(match, focus)):
+            yield Violation(hit.path, _message_args(None, hit), at_key=bool(hit.path))
+        return
+    types = set(rule.resource_types)
+    for resource in template.resources.values():
+        if resource.type not in types or not ctx.is_active(resource):
+            continue
+        focus = ctx.resolved_focus(resource)
+        # An exemption that might apply (TRUE or UNKNOWN) means no finding.
+        if unless is not None and evaluator.evaluate(unless, focus).truth is not Tri.FALSE:
+            continue
+        for hit in iter_hits(evaluator.evaluate(match, focus)):
+            yield Violation(hit.path, _message_args(resource, hit), resource.logical_id)
+
+
+def _run_python(
+    rule: Rule, check: Any, template: Template, ctx: CheckContext
 ) -> Iterable[Violation]:
     if rule.scope == "template":
         yield from check(ctx)
         return
     types = set(rule.resource_types)
     for resource in template.resources.values():
-        if resource.type in types and _resource_active(template, resolver, resource.condition):
+        if resource.type in types and ctx.is_active(resource):
             for violation in check(resource, ctx):
                 if violation.logical_id is None:
                     violation = Violation(
@@ -121,6 +142,32 @@ def _run(
                         violation.at_key,
                     )
                 yield violation
+
+
+def _message_args(resource: Resource | None, hit: Hit) -> dict[str, Any]:
+    path = hit.path
+    if resource is not None and path[: len(resource.path)] == resource.path:
+        path = path[len(resource.path) :]
+    return {
+        "resource": resource.logical_id if resource else "",
+        "type": resource.type if resource else "",
+        "value": show_value(hit.value),
+        "property": format_property_path(path),
+    }
+
+
+def show_value(value: Any) -> str:
+    """A short, readable form of a value for messages."""
+    if value is ABSENT:
+        return "not set"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Unknown):
+        return "unknown"
+    if isinstance(value, dict | list):
+        text = json.dumps(value, default=str, separators=(",", ":"))
+        return text if len(text) <= 60 else text[:57] + "..."
+    return str(value)
 
 
 def _finding(template: Template, hit: _Hit, all_scenarios: tuple[Scenario, ...]) -> Finding:

@@ -31,3 +31,13 @@ CHECKS: dict[str, str] = {
 def get_check(name: str) -> Any:
     module, _, function = CHECKS[name].partition(":")
     return getattr(import_module(module), function)
+
+
+# Predicates usable as `python:` nodes inside a rule's `match`; each takes
+# (evaluator, focus, node) and returns a language.Result.
+PREDICATES: dict[str, str] = {}
+
+
+def get_predicate(name: str) -> Any:
+    module, _, function = PREDICATES[name].partition(":")
+    return getattr(import_module(module), function)

@@ -1,0 +1,1 @@
+"""The IAM policy analyser: policy documents, statements, and what they grant."""

@@ -1,0 +1,505 @@
+"""The declarative check language, evaluated three-valued over resolved resources.
+
+A rule's `match` describes the violation: it fires where `match` is definitely TRUE. A value
+that cannot be known (Unknown) makes a comparison UNKNOWN, and UNKNOWN never fires, also
+under `not` (the negation trap is handled here, once). See docs/rule-language.md.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from iaclint.load.document import Path
+from iaclint.resolve.values import ABSENT, Unknown, child_source
+
+if TYPE_CHECKING:
+    from iaclint.model.template import Resource
+    from iaclint.policy.context import CheckContext
+
+
+class Tri(Enum):
+    TRUE = "true"
+    FALSE = "false"
+    UNKNOWN = "unknown"
+
+    def __invert__(self) -> Tri:
+        if self is Tri.UNKNOWN:
+            return self
+        return Tri.FALSE if self is Tri.TRUE else Tri.TRUE
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """Where a TRUE result points: a source path and the value found there."""
+
+    path: Path
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    truth: Tri
+    hits: tuple[Hit, ...] = ()
+
+
+FALSE = Result(Tri.FALSE)
+UNKNOWN = Result(Tri.UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True)
+class Focus:
+    """The object a node is evaluated on: its resolved value and its source path."""
+
+    value: Any
+    path: Path
+    resource: Resource | None = None
+
+
+_MISSING = ABSENT
+_COMPARATORS = (
+    "exists", "equals", "not_equals", "one_of", "not_one_of", "gt", "gte", "lt", "lte",
+    "matches", "length", "contains", "cidr_open", "cidr_prefix_lt", "is_type",
+)  # fmt: skip
+_PROTOCOLS_ALL = {"-1", "all"}
+_PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
+
+
+def lookup(focus: Focus, dotted: str) -> tuple[Any, Path]:
+    """Follow a dotted path (`Properties.VpcConfig.SubnetIds.0`) from the focus.
+    Returns the value (ABSENT when missing) and its source path."""
+    value, path = focus.value, focus.path
+    if not dotted:
+        return value, path
+    for part in dotted.split("."):
+        if isinstance(value, Unknown):
+            return value, path
+        key: str | int = part
+        if isinstance(value, list) and part.isdigit():
+            key = int(part)
+            if key >= len(value):
+                return _MISSING, (*path, key)
+        elif not isinstance(value, dict) or part not in value:
+            return _MISSING, (*path, part)
+        path = child_source(value, path, key)
+        value = value[key]  # type: ignore[index]
+    return value, path
+
+
+def contains_unknown(value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return str(value)
+    return None
+
+
+def same_value(actual: Any, expected: Any, ignore_case: bool = False) -> bool:
+    """Equality with CloudFormation's coercions: "true" is true, "5" is 5."""
+    if isinstance(expected, bool):
+        if isinstance(actual, bool):
+            return actual is expected
+        return isinstance(actual, str) and actual.strip().lower() == (
+            "true" if expected else "false"
+        )
+    if isinstance(expected, int | float):
+        number = _number(actual)
+        return number is not None and number == float(expected)
+    if isinstance(expected, str):
+        text = _text(actual)
+        if text is None:
+            return False
+        return text.lower() == expected.lower() if ignore_case else text == expected
+    return bool(actual == expected)
+
+
+@lru_cache(maxsize=512)
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _compare(op: str, arg: Any, value: Any, node: dict[str, Any]) -> Tri:
+    """One comparator on a present, fully or partly known value."""
+    ignore_case = bool(node.get("ignore_case", False))
+    if op == "exists":
+        return Tri.TRUE if arg else Tri.FALSE
+    if op in ("length", "contains"):
+        if isinstance(value, Unknown):
+            return Tri.UNKNOWN
+        if not isinstance(value, list):
+            value = [value]
+        if op == "contains":
+            if any(same_value(v, arg, ignore_case) for v in value if not isinstance(v, Unknown)):
+                return Tri.TRUE
+            return Tri.UNKNOWN if any(isinstance(v, Unknown) for v in value) else Tri.FALSE
+        return _numeric(arg, float(len(value)))
+    if contains_unknown(value):
+        return Tri.UNKNOWN
+    if op == "equals":
+        return _tri(same_value(value, arg, ignore_case))
+    if op == "not_equals":
+        return _tri(not same_value(value, arg, ignore_case))
+    if op == "one_of":
+        return _tri(any(same_value(value, a, ignore_case) for a in arg))
+    if op == "not_one_of":
+        return _tri(not any(same_value(value, a, ignore_case) for a in arg))
+    if op in ("gt", "gte", "lt", "lte"):
+        number = _number(value)
+        return Tri.FALSE if number is None else _numeric({op: arg}, number)
+    if op == "matches":
+        text = _text(value)
+        flags = "(?i)" if ignore_case else ""
+        return Tri.FALSE if text is None else _tri(bool(_regex(flags + arg).search(text)))
+    if op == "cidr_open":
+        text = _text(value)
+        is_open = text is not None and text.strip() in ("0.0.0.0/0", "::/0")
+        return _tri(is_open == bool(arg))
+    if op == "cidr_prefix_lt":
+        try:
+            network = ipaddress.ip_network(str(value).strip(), strict=False)
+        except ValueError:
+            return Tri.FALSE
+        return _tri(network.prefixlen < int(arg))
+    if op == "is_type":
+        kinds = {"string": str, "list": list, "map": dict, "boolean": bool}
+        return _tri(isinstance(value, kinds[arg]))
+    raise ValueError(f"unknown comparator {op}")
+
+
+def _numeric(spec: dict[str, Any], number: float) -> Tri:
+    checks: dict[str, Callable[[float, float], bool]] = {
+        "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
+        "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b,
+        "equals": lambda a, b: a == b,
+    }  # fmt: skip
+    return _tri(all(checks[op](number, float(bound)) for op, bound in spec.items()))
+
+
+def _tri(flag: bool) -> Tri:
+    return Tri.TRUE if flag else Tri.FALSE
+
+
+def port_covers(item: Any, port: int | str) -> Tri:
+    """Does a security group or NACL rule open `port` (a number, or `all`)?
+
+    A rule covers P when its protocol is -1 (all traffic), or when it is TCP/UDP and
+    FromPort <= P <= ToPort (NACL: PortRange.From/To)."""
+    if not isinstance(item, dict):
+        return Tri.UNKNOWN if isinstance(item, Unknown) else Tri.FALSE
+    protocol = item.get("IpProtocol", item.get("Protocol", ABSENT))
+    if protocol is ABSENT:
+        return Tri.FALSE
+    if isinstance(protocol, Unknown):
+        return Tri.UNKNOWN
+    proto = _PROTOCOL_NAMES.get(str(protocol).strip().lower(), str(protocol).strip().lower())
+    if proto in _PROTOCOLS_ALL:
+        return Tri.TRUE
+    if proto not in ("tcp", "udp"):
+        return Tri.FALSE
+    ports = item.get("PortRange", item)
+    if isinstance(ports, Unknown):
+        return Tri.UNKNOWN
+    low = ports.get("FromPort", ports.get("From", ABSENT)) if isinstance(ports, dict) else ABSENT
+    high = ports.get("ToPort", ports.get("To", ABSENT)) if isinstance(ports, dict) else ABSENT
+    if isinstance(low, Unknown) or isinstance(high, Unknown):
+        return Tri.UNKNOWN
+    low_n, high_n = _number(low), _number(high)
+    if low_n is None or high_n is None:
+        return Tri.FALSE
+    if low_n == -1 and high_n == -1:
+        return Tri.TRUE  # -1 on TCP/UDP means every port
+    if port == "all":
+        return _tri(low_n <= 0 and high_n >= 65535)
+    return _tri(low_n <= float(port) <= high_n)
+
+
+class Evaluator:
+    """Evaluates `match` nodes for one resource (or the template) in one scenario."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+
+    def evaluate(self, node: dict[str, Any], focus: Focus) -> Result:
+        result = self._evaluate(node, focus)
+        report = node.get("report")
+        if report is not None and result.truth is Tri.TRUE:
+            value, path = lookup(focus, report)
+            return Result(Tri.TRUE, (Hit(path, value),))
+        return result
+
+    def _evaluate(self, node: dict[str, Any], focus: Focus) -> Result:
+        if "all" in node:
+            return self._all(node["all"], focus)
+        if "any" in node:
+            return self._any(node["any"], focus)
+        if "not" in node:
+            inner = self.evaluate(node["not"], focus)
+            if inner.truth is Tri.FALSE:
+                primary = node["not"].get("path")
+                if not primary:
+                    # e.g. `not: {related: ...}`: the resource itself is the problem
+                    return Result(Tri.TRUE, (Hit(self._type_path(focus), ABSENT),))
+                value, path = lookup(focus, primary)
+                if value is ABSENT:
+                    path = self._nearest_present(focus, primary)
+                return Result(Tri.TRUE, (Hit(path, value),))
+            return Result(~inner.truth)
+        if "each" in node or "every" in node:
+            return self._items(node, focus)
+        if "port_covers" in node:
+            value, path = lookup(focus, node.get("path", ""))
+            truth = port_covers(value, node["port_covers"])
+            return Result(truth, (Hit(path, value),) if truth is Tri.TRUE else ())
+        if "related" in node:
+            return self._related(node["related"], focus)
+        if "count" in node:
+            return self._count(node["count"], focus)
+        if "python" in node:
+            from iaclint.policy.registry import get_predicate
+
+            return get_predicate(node["python"])(self, focus, node)  # type: ignore[no-any-return]
+        return self._leaf(node, focus)
+
+    def _type_path(self, focus: Focus) -> Path:
+        return (*focus.resource.path, "Type") if focus.resource is not None else focus.path
+
+    def _nearest_present(self, focus: Focus, dotted: str) -> Path:
+        """The deepest existing parent of a missing property, for the finding's location."""
+        parts = dotted.split(".") if dotted else []
+        while parts:
+            parts.pop()
+            value, path = lookup(focus, ".".join(parts))
+            if value is not ABSENT:
+                resource_path = getattr(focus.resource, "path", None)
+                if resource_path is not None and path in (
+                    resource_path,
+                    (*resource_path, "Properties"),
+                ):
+                    return self._type_path(focus)  # a missing property points at the Type line
+                return path
+        return self._type_path(focus)
+
+    def _all(self, nodes: list[dict[str, Any]], focus: Focus) -> Result:
+        hits: tuple[Hit, ...] = ()
+        unknown = False
+        for child in nodes:
+            result = self.evaluate(child, focus)
+            if result.truth is Tri.FALSE:
+                return FALSE
+            if result.truth is Tri.UNKNOWN:
+                unknown = True
+            elif not hits:
+                hits = result.hits
+        return UNKNOWN if unknown else Result(Tri.TRUE, hits)
+
+    def _any(self, nodes: list[dict[str, Any]], focus: Focus) -> Result:
+        unknown = False
+        for child in nodes:
+            result = self.evaluate(child, focus)
+            if result.truth is Tri.TRUE:
+                return result
+            if result.truth is Tri.UNKNOWN:
+                unknown = True
+        return UNKNOWN if unknown else FALSE
+
+    def _items(self, node: dict[str, Any], focus: Focus) -> Result:
+        every = "every" in node
+        value, path = lookup(focus, node["every" if every else "each"])
+        if isinstance(value, Unknown):
+            return UNKNOWN
+        if value is ABSENT:
+            return FALSE
+        items = value if isinstance(value, list) else [value]
+        where = node.get("where", {"exists": True})
+        hits: list[Hit] = []
+        unknown = False
+        false = False
+        for index, item in enumerate(items):
+            item_path = child_source(value, path, index) if isinstance(value, list) else path
+            if isinstance(item, Unknown):
+                unknown = True
+                continue
+            result = self.evaluate(where, Focus(item, item_path, focus.resource))
+            if result.truth is Tri.TRUE:
+                hits.extend(result.hits or (Hit(item_path, item),))
+            elif result.truth is Tri.UNKNOWN:
+                unknown = True
+            else:
+                false = True
+        if every:
+            if false or not items:
+                return FALSE
+            return UNKNOWN if unknown else Result(Tri.TRUE, tuple(hits[:1]))
+        if hits:
+            return Result(Tri.TRUE, tuple(hits))
+        return UNKNOWN if unknown else FALSE
+
+    def _leaf(self, node: dict[str, Any], focus: Focus) -> Result:
+        ops = [op for op in _COMPARATORS if op in node]
+        if len(ops) != 1:
+            raise ValueError(f"a check node needs exactly one comparator, got {sorted(node)}")
+        op = ops[0]
+        value, path = lookup(focus, node.get("path", ""))
+        if value is ABSENT:
+            if op == "exists":
+                truth = _tri(not node["exists"])
+            else:
+                truth = _tri(bool(node.get("if_missing", False)))
+            if truth is Tri.TRUE:
+                return Result(
+                    truth, (Hit(self._nearest_present(focus, node.get("path", "")), ABSENT),)
+                )
+            return Result(truth)
+        if isinstance(value, Unknown) and op == "exists":
+            return Result(_tri(bool(node["exists"])), (Hit(path, value),))
+        truth = _compare(op, node[op], value, node)
+        return Result(truth, (Hit(path, value),) if truth is Tri.TRUE else ())
+
+    # -- graph ---------------------------------------------------------------------
+    def related_resources(self, spec: dict[str, Any], focus: Focus) -> tuple[list[Resource], bool]:
+        """Related resources of the given types through `via`, and whether an
+        unresolvable reference of those types might also point here."""
+        resource = focus.resource
+        if resource is None:
+            return [], False
+        query = self.ctx.query
+        types = tuple(spec["types"])
+        via = spec.get("via")
+        if spec.get("direction", "referrers") == "referrers":
+            found = query.referrers(resource.logical_id, types, via)
+        else:
+            found = query.targets(resource.logical_id, types, via)
+        found = [r for r in found if self.ctx.is_active(r)]
+        maybe = False
+        if spec.get("direction", "referrers") == "referrers" and via:
+            # A resource of that type whose `via` we cannot resolve may point here too.
+            for other in self.ctx.template.resources.values():
+                if other.type in types and other not in found and self.ctx.is_active(other):
+                    other_value, _ = lookup(self.ctx.resolved_focus(other), f"Properties.{via}")
+                    if contains_unknown(other_value) and not self._traced(other_value):
+                        maybe = True
+        return found, maybe
+
+    def _traced(self, value: Any) -> bool:
+        """An unknown built from a template resource (Ref/GetAtt) points at that resource,
+        which the graph already follows; only other unknowns could point anywhere."""
+        if isinstance(value, Unknown):
+            return any(ref in self.ctx.template.resources for ref in value.refs)
+        if isinstance(value, list):
+            return all(self._traced(v) for v in value if contains_unknown(v))
+        return False
+
+    def _related(self, spec: dict[str, Any], focus: Focus) -> Result:
+        found, maybe = self.related_resources(spec, focus)
+        where = spec.get("where")
+        unknown = maybe
+        for other in found:
+            if where is None:
+                return Result(Tri.TRUE, (Hit(focus.path, focus.value),))
+            result = self.evaluate(where, self.ctx.resolved_focus(other))
+            if result.truth is Tri.TRUE:
+                return Result(Tri.TRUE, (Hit(focus.path, focus.value),))
+            if result.truth is Tri.UNKNOWN:
+                unknown = True
+        return UNKNOWN if unknown else FALSE
+
+    def _count(self, spec: dict[str, Any], focus: Focus) -> Result:
+        """Counts are intervals: a resource whose condition cannot be decided may or may
+        not exist, so the rule fires only when even the lowest possible total does."""
+        low = high = 0.0
+        for term in spec["sum"]:
+            interval = self._count_term(term, focus)
+            if interval is None:
+                return UNKNOWN
+            low, high = low + interval[0], high + interval[1]
+        bounds = {k: v for k, v in spec.items() if k in ("gt", "gte", "lt", "lte", "equals")}
+        at_low, at_high = _numeric(bounds, low), _numeric(bounds, high)
+        if at_low is not at_high:
+            return UNKNOWN
+        shown: float | int = int(low) if low.is_integer() else low
+        hit_path = focus.path
+        if focus.resource is None and spec.get("report_section"):
+            hit_path = (spec["report_section"],)
+        return Result(at_low, (Hit(hit_path, shown),) if at_low is Tri.TRUE else ())
+
+    def _count_term(self, term: dict[str, Any], focus: Focus) -> tuple[float, float] | None:
+        if "items" in term:
+            value, _ = lookup(focus, term["items"])
+            if value is ABSENT:
+                return (0.0, 0.0)
+            if isinstance(value, Unknown):
+                return None
+            if not isinstance(value, list):
+                return (1.0, 1.0)
+            if "where" in term:
+                matching = self._count_matching(value, focus, term["where"])
+                return None if matching is None else (matching, matching)
+            return (float(len(value)), float(len(value)))
+        if "related" in term:
+            found, maybe = self.related_resources(term["related"], focus)
+            if maybe:
+                return None
+            return (float(len(found)), float(len(found)))
+        if "resources" in term:
+            types = set(term["resources"])
+            low = high = 0.0
+            for resource in self.ctx.template.resources.values():
+                if resource.type not in types or not self.ctx.is_active(resource):
+                    continue
+                amount = 1.0
+                if "sum_of" in term:
+                    value, _ = lookup(self.ctx.resolved_focus(resource), term["sum_of"])
+                    if value is ABSENT:
+                        continue
+                    number = _number(value)
+                    if number is None:
+                        return None
+                    amount = number
+                high += amount
+                if self.ctx.is_certain(resource):
+                    low += amount
+            return (low, high)
+        raise ValueError(f"unknown count term {sorted(term)}")
+
+    def _count_matching(
+        self, items: list[Any], focus: Focus, where: dict[str, Any]
+    ) -> float | None:
+        count = 0.0
+        for index, item in enumerate(items):
+            result = self.evaluate(where, Focus(item, (*focus.path, index), focus.resource))
+            if result.truth is Tri.UNKNOWN:
+                return None
+            count += result.truth is Tri.TRUE
+        return count
+
+
+def iter_hits(result: Result) -> Iterable[Hit]:
+    return result.hits if result.truth is Tri.TRUE else ()
