@@ -178,7 +178,7 @@ def has_restricting_condition(statement: Statement) -> bool | None:
         return False
     if not isinstance(condition, dict):
         return None
-    for operator, clauses in condition.items():
+    for clauses in condition.values():
         if not isinstance(clauses, dict):
             return None
         for key in clauses:
