@@ -25,6 +25,11 @@ CHECKS: dict[str, str] = {
     "mapping_count": "iaclint.checks.quotas:mapping_count",
     "logical_id_form": "iaclint.checks.quotas:logical_id_form",
     "template_body_size": "iaclint.checks.quotas:template_body_size",
+    # --- iam (iaclint/checks/iam.py) ---
+    # --- encryption (iaclint/checks/encryption.py) ---
+    # --- network (iaclint/checks/network.py) ---
+    # --- availability and data-protection (iaclint/checks/availability.py) ---
+    # --- limits and logging (iaclint/checks/limits_logging.py) ---
 }
 
 
@@ -35,7 +40,13 @@ def get_check(name: str) -> Any:
 
 # Predicates usable as `python:` nodes inside a rule's `match`; each takes
 # (evaluator, focus, node) and returns a language.Result.
-PREDICATES: dict[str, str] = {}
+PREDICATES: dict[str, str] = {
+    # --- iam ---
+    # --- encryption ---
+    # --- network ---
+    # --- availability and data-protection ---
+    # --- limits and logging ---
+}
 
 
 def get_predicate(name: str) -> Any:
