@@ -41,6 +41,8 @@ DOCUMENT_LOCATIONS: tuple[tuple[str, str, Kind], ...] = (
     ("AWS::OpenSearchService::Domain", "AccessPolicies", "resource"),
     ("AWS::Elasticsearch::Domain", "AccessPolicies", "resource"),
     ("AWS::SecretsManager::ResourcePolicy", "ResourcePolicy", "resource"),
+    ("AWS::EFS::FileSystem", "FileSystemPolicy", "resource"),
+    ("AWS::Events::EventBus", "Policy", "resource"),
     ("AWS::Serverless::Function", "Policies.*", "identity"),
     ("AWS::Serverless::StateMachine", "Policies.*", "identity"),
 )
@@ -70,6 +72,11 @@ class Statement:
     not_principal: Any
     condition: Any
     path: Path
+    # Source paths of the statement's keys (a key's value may come from an `Fn::If` branch).
+    key_paths: tuple[tuple[str, Path], ...] = ()
+
+    def source(self, key: str) -> Path:
+        return dict(self.key_paths).get(key, (*self.path, key))
 
     @property
     def allows(self) -> bool:
@@ -124,6 +131,7 @@ def statements(document: Any, path: Path) -> tuple[Statement, ...]:
                 not_principal=item.get("NotPrincipal"),
                 condition=item.get("Condition"),
                 path=where,
+                key_paths=tuple((key, child_source(item, where, key)) for key in item),
             )
         )
     return tuple(result)

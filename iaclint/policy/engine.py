@@ -89,6 +89,10 @@ def analyse(
                 continue
             for violation in violations:
                 message = rule.message.format_map(violation.args)
+                resource = template.resources.get(violation.logical_id or "")
+                if resource is not None and not ctx.is_certain(resource):
+                    # The resource exists only if a condition we cannot decide holds.
+                    message += f" (if condition `{resource.condition}` holds)"
                 key = (rule.id, violation.path, message)
                 hit = hits.get(key)
                 if hit is None:
@@ -120,7 +124,9 @@ def _run(rule: Rule, check: Any, template: Template, ctx: CheckContext) -> Itera
         if unless is not None and evaluator.evaluate(unless, focus).truth is not Tri.FALSE:
             continue
         for hit in iter_hits(evaluator.evaluate(match, focus)):
-            yield Violation(hit.path, _message_args(resource, hit), resource.logical_id)
+            yield Violation(
+                hit.path, _message_args(resource, hit), resource.logical_id, at_key=hit.at_key
+            )
 
 
 def _run_python(

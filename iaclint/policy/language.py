@@ -40,6 +40,8 @@ class Hit:
 
     path: Path
     value: Any
+    # Point at the key: the path is the nearest present parent of a missing property.
+    at_key: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +254,8 @@ class Evaluator:
         report = node.get("report")
         if report is not None and result.truth is Tri.TRUE:
             value, path = lookup(focus, report)
+            if value is ABSENT:
+                return Result(Tri.TRUE, (Hit(self._nearest_present(focus, report), value, True),))
             return Result(Tri.TRUE, (Hit(path, value),))
         return result
 
@@ -266,10 +270,12 @@ class Evaluator:
                 primary = node["not"].get("path")
                 if not primary:
                     # e.g. `not: {related: ...}`: the resource itself is the problem
-                    return Result(Tri.TRUE, (Hit(self._type_path(focus), ABSENT),))
+                    return Result(Tri.TRUE, (Hit(self._type_path(focus), ABSENT, True),))
                 value, path = lookup(focus, primary)
                 if value is ABSENT:
-                    path = self._nearest_present(focus, primary)
+                    return Result(
+                        Tri.TRUE, (Hit(self._nearest_present(focus, primary), value, True),)
+                    )
                 return Result(Tri.TRUE, (Hit(path, value),))
             return Result(~inner.truth)
         if "each" in node or "every" in node:
@@ -374,9 +380,8 @@ class Evaluator:
             else:
                 truth = _tri(bool(node.get("if_missing", False)))
             if truth is Tri.TRUE:
-                return Result(
-                    truth, (Hit(self._nearest_present(focus, node.get("path", "")), ABSENT),)
-                )
+                where = self._nearest_present(focus, node.get("path", ""))
+                return Result(truth, (Hit(where, ABSENT, True),))
             return Result(truth)
         if isinstance(value, Unknown) and op == "exists":
             return Result(_tri(bool(node["exists"])), (Hit(path, value),))

@@ -25,7 +25,21 @@ CHECKS: dict[str, str] = {
     "mapping_count": "iaclint.checks.quotas:mapping_count",
     "logical_id_form": "iaclint.checks.quotas:logical_id_form",
     "template_body_size": "iaclint.checks.quotas:template_body_size",
+    # TPL100's findings come from the suppress stage, after every rule has run.
+    "suppression_directives": "iaclint.suppress.meta:reported_by_suppress_stage",
     # --- iam (iaclint/checks/iam.py) ---
+    "allows_all_actions": "iaclint.checks.iam:allows_all_actions",
+    "service_wildcard": "iaclint.checks.iam:service_wildcard",
+    "allow_with_not_action": "iaclint.checks.iam:allow_with_not_action",
+    "passrole_on_any_resource": "iaclint.checks.iam:passrole_on_any_resource",
+    "privilege_escalation": "iaclint.checks.iam:privilege_escalation",
+    "trust_allows_anyone": "iaclint.checks.iam:trust_allows_anyone",
+    "resource_policy_allows_anyone": "iaclint.checks.iam:resource_policy_allows_anyone",
+    "kms_key_policy_allows_anyone": "iaclint.checks.iam:kms_key_policy_allows_anyone",
+    "bucket_policy_allows_anyone": "iaclint.checks.iam:bucket_policy_allows_anyone",
+    "broad_managed_policy": "iaclint.checks.iam:broad_managed_policy",
+    "workload_role_is_admin": "iaclint.checks.iam:workload_role_is_admin",
+    "permissions_on_users": "iaclint.checks.iam:permissions_on_users",
     # --- encryption (iaclint/checks/encryption.py) ---
     # --- network (iaclint/checks/network.py) ---
     # --- availability and data-protection (iaclint/checks/availability.py) ---
