@@ -19,7 +19,7 @@ from iaclint.iam.roles import effective_grants, managed_policy_name
 from iaclint.load.document import Path
 from iaclint.model.template import Resource
 from iaclint.policy.context import CheckContext, Violation
-from iaclint.resolve.values import child_source
+from iaclint.resolve.values import PLACEHOLDER, Unknown, child_source
 
 # Actions that let a principal grant itself more permissions.
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_manage-attach-detach.html
@@ -66,8 +66,24 @@ def allows_all_actions(ctx: CheckContext) -> Iterator[Violation]:
             yield Violation(_key(statement, "Action"), _doc_args(doc), doc.resource.logical_id)
 
 
+def _account_root(principal: Any) -> bool:
+    """`{"AWS": "arn:aws:iam::123456789012:root"}` (or the account id): the default key
+    policy statement that delegates to IAM, which AWS itself recommends."""
+    if not isinstance(principal, dict) or set(principal) != {"AWS"}:
+        return False
+    for value in principal["AWS"]:
+        text = value.partial if isinstance(value, Unknown) else value
+        if not isinstance(text, str):
+            return False
+        if not (text.endswith(":root") or text.isdigit() or text == PLACEHOLDER):
+            return False
+    return True
+
+
 def service_wildcard(ctx: CheckContext) -> Iterator[Violation]:
     for doc, statement in _allow_statements(ctx):
+        if doc.resource.type == "AWS::KMS::Key" and _account_root(statement.principal):
+            continue
         for action in statement.actions:
             if not isinstance(action, str) or is_wildcard(action):
                 continue

@@ -15,7 +15,7 @@ from typing import Any
 from iaclint.load.document import Path
 from iaclint.model.template import Parameter, Template
 from iaclint.resolve.scenarios import OTHER, Scenario
-from iaclint.resolve.values import ABSENT, RDict, RList, Unknown
+from iaclint.resolve.values import ABSENT, PLACEHOLDER, RDict, RList, Unknown
 
 PSEUDO_PARAMETERS = frozenset(
     {
@@ -306,13 +306,14 @@ class Resolver:
             text_value = _scalar_text(value)
             if text_value is None:
                 unknown.append(value if isinstance(value, Unknown) else Unknown(f"`${{{name}}}`"))
-                return ""
+                return PLACEHOLDER
             return text_value
 
         result = _SUB_VARIABLE.sub(substitute, text)
         if unknown:
             refs = tuple(ref for u in unknown for ref in u.refs)
-            return Unknown("; ".join(dict.fromkeys(u.reason for u in unknown)), refs)
+            reason = "; ".join(dict.fromkeys(u.reason for u in unknown))
+            return Unknown(reason, refs, partial=result)
         return result
 
     def _join(self, arg: Any, path: Path) -> Any:
@@ -325,13 +326,19 @@ class Resolver:
         if not isinstance(delimiter, str) or not isinstance(items, list):
             return Unknown("malformed `Fn::Join`")
         texts = []
+        unknown: list[Unknown] = []
         for item in items:
             if isinstance(item, Unknown):
-                return Unknown(item.reason, item.refs)
+                unknown.append(item)
+                texts.append(item.partial or PLACEHOLDER)
+                continue
             text = _scalar_text(item)
             if text is None:
                 return Unknown("`Fn::Join` of a non-string")
             texts.append(text)
+        if unknown:
+            refs = tuple(ref for u in unknown for ref in u.refs)
+            return Unknown(unknown[0].reason, refs, partial=delimiter.join(texts))
         return delimiter.join(texts)
 
     def _select(self, arg: Any, path: Path) -> Any:

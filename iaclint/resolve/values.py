@@ -18,6 +18,9 @@ class Unknown:
 
     reason: str
     refs: tuple[str, ...] = ()
+    # For a string built by Fn::Sub or Fn::Join: the known parts, with each unknown part
+    # as PLACEHOLDER (e.g. `arn:aws:iam::${?}:root`), so an ARN's shape can still be read.
+    partial: str | None = None
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"
@@ -57,6 +60,9 @@ class RList(list[Any]):
     def __init__(self) -> None:
         super().__init__()
         self.origin: dict[int, Path] = {}
+
+
+PLACEHOLDER = "${?}"
 
 
 def child_source(container: Any, container_path: Path, key: str | int) -> Path:
