@@ -1,18 +1,34 @@
-"""One file through every stage: load -> model -> resolve/graph/rules -> findings."""
+"""One file through every stage: load -> model -> resolve/graph/rules -> findings -> suppress."""
 
 from __future__ import annotations
 
+import os
 import traceback
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
-from iaclint.findings.finding import Finding
+from iaclint.findings.finding import Finding, Level
 from iaclint.load.discover import Candidate
 from iaclint.load.document import Diagnostic, LoadError
+from iaclint.model.template import Template
 from iaclint.policy.engine import AnalysisOptions, analyse
 from iaclint.policy.rule import Rule
+from iaclint.suppress.policy import SuppressionPolicy
 
 # Any file that mentions neither is not a template; skipping it avoids parsing it.
 _MARKERS = ("Resources", "AWSTemplateFormatVersion")
+
+
+@dataclass(frozen=True, slots=True)
+class StageSettings:
+    """What the stages after the engine need: level overrides from the configuration,
+    the suppression policy, every known rule id or alias (to resolve directives; defaults to
+    the rules that run), and the project root that fingerprints are relative to."""
+
+    levels: Mapping[str, Level] = field(default_factory=dict)
+    suppressions: SuppressionPolicy = field(default_factory=SuppressionPolicy)
+    known_ids: Mapping[str, str] | None = None
+    root: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,11 +40,15 @@ class FileResult:
 
 
 def lint_file(
-    candidate: Candidate, rules: list[Rule], options: AnalysisOptions, stdin_text: str | None = None
+    candidate: Candidate,
+    rules: list[Rule],
+    options: AnalysisOptions,
+    stdin_text: str | None = None,
+    settings: StageSettings | None = None,
 ) -> FileResult:
     path = candidate.path
     try:
-        return _lint(candidate, rules, options, stdin_text)
+        return _lint(candidate, rules, options, stdin_text, settings or StageSettings())
     except Exception as exc:  # one broken file must never stop the others
         where = traceback.extract_tb(exc.__traceback__)[-1]
         message = (
@@ -39,7 +59,11 @@ def lint_file(
 
 
 def _lint(
-    candidate: Candidate, rules: list[Rule], options: AnalysisOptions, stdin_text: str | None
+    candidate: Candidate,
+    rules: list[Rule],
+    options: AnalysisOptions,
+    stdin_text: str | None,
+    settings: StageSettings,
 ) -> FileResult:
     from iaclint.load.reader import load_bytes, load_path, load_text, read_file
     from iaclint.model.build import NotATemplate, build_template
@@ -66,6 +90,7 @@ def _lint(
             )
         return FileResult(path)
     findings, diagnostics = analyse(template, rules, options)
+    findings = _after_rules(template, findings, rules, settings)
     notes = list(doc.notes)
     if template.foreign_resources and not notes:
         first = template.spans.nearest(("Resources", template.foreign_resources[0], "Type"))[1]
@@ -81,3 +106,32 @@ def _lint(
             )
         )
     return FileResult(path, tuple(findings), (*notes, *diagnostics), checked=True)
+
+
+def _after_rules(
+    template: Template, findings: list[Finding], rules: list[Rule], settings: StageSettings
+) -> list[Finding]:
+    """Level overrides, then suppressions (which may add TPL100 findings), then fingerprints."""
+    from iaclint.findings.fingerprint import with_fingerprint
+    from iaclint.suppress.apply import META_RULE, Known, apply
+
+    by_id = {rule.id: rule for rule in rules}
+    known = settings.known_ids
+    if known is None:
+        known = {alias: r.id for r in rules for alias in (r.id, *r.aliases)}
+    meta = by_id.get(META_RULE)
+    if meta is not None and meta.id in settings.levels:
+        meta = replace(meta, level=settings.levels[meta.id])
+    # An override sets the level of every finding of the rule, also of those a check
+    # raised or lowered itself (a quota rule warns near the quota): the team decided.
+    findings = [
+        replace(f, level=settings.levels[f.rule_id]) if f.rule_id in settings.levels else f
+        for f in findings
+    ]
+    findings = apply(
+        template, findings, Known(known, frozenset(by_id)), settings.suppressions, meta
+    )
+    root = settings.root or os.getcwd()
+    findings = [with_fingerprint(f, template.data, root) for f in findings]
+    findings.sort(key=lambda f: f.sort_key)
+    return findings

@@ -1,5 +1,5 @@
 """Findings stage: what rules report, located in the source."""
 
-from iaclint.findings.finding import LEVELS, Finding, Level, format_property_path
+from iaclint.findings.finding import LEVELS, Finding, Level, Suppression, format_property_path
 
-__all__ = ["LEVELS", "Finding", "Level", "format_property_path"]
+__all__ = ["LEVELS", "Finding", "Level", "Suppression", "format_property_path"]

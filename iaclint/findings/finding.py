@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from iaclint.load.document import Path
@@ -24,6 +24,17 @@ def format_property_path(path: Path) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a finding is not reported: an in-template directive and its justification."""
+
+    source: Literal["comment", "resource-metadata", "template-metadata"]
+    reason: str
+    line: int  # where the directive is written
+    # SARIF's suppression kind; every in-template directive is `inSource`.
+    kind: Literal["inSource", "external"] = "inSource"
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule_id: str
     level: Level
@@ -38,6 +49,15 @@ class Finding:
     property_path: str = ""
     # The parameter values under which it holds; empty when it holds in every scenario.
     scenario: str = ""
+    # Identity that survives line moves (see iaclint/findings/fingerprint.py); set by the
+    # pipeline after the engine, together with the normalised value it hashes.
+    fingerprint: str = ""
+    value_key: str = field(default="", repr=False)
+    suppression: Suppression | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:

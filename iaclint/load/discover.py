@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from iaclint.load.document import Diagnostic
@@ -17,24 +18,41 @@ class Candidate:
     explicit: bool  # named by the user, so a non-template gets a note instead of silence
 
 
-def discover(paths: list[str]) -> tuple[list[Candidate], list[Diagnostic]]:
-    """Files to lint, in a stable order, plus diagnostics for paths that cannot be used."""
+# (path, is_directory, named by the user) -> whether to take it; see config/globs.py.
+Accept = Callable[[str, bool, bool], bool]
+
+
+def _accept_all(path: str, is_dir: bool, explicit: bool) -> bool:
+    return True
+
+
+def discover(
+    paths: list[str], accept: Accept = _accept_all, explicit: bool = True
+) -> tuple[list[Candidate], list[Diagnostic]]:
+    """Files to lint, in a stable order, plus diagnostics for paths that cannot be used.
+
+    `explicit=False` treats named files like files met in a directory walk: a file that is
+    not a template is skipped quietly (the pre-commit hook passes every YAML and JSON file).
+    """
     found: dict[str, Candidate] = {}
     diagnostics: list[Diagnostic] = []
     for path in paths:
         if path == "-":
             found.setdefault(path, Candidate(path, True))
         elif os.path.isdir(path):
-            for file in _walk(path, diagnostics):
+            if not accept(path, True, True):
+                continue
+            for file in _walk(path, diagnostics, accept):
                 found.setdefault(file, Candidate(file, False))
         elif os.path.exists(path):
-            found.setdefault(path, Candidate(path, True))
+            if accept(path, False, True):
+                found.setdefault(path, Candidate(path, explicit))
         else:
             diagnostics.append(Diagnostic(path, 1, 1, "no such file or directory", "read-error"))
     return list(found.values()), diagnostics
 
 
-def _walk(root: str, diagnostics: list[Diagnostic]) -> list[str]:
+def _walk(root: str, diagnostics: list[Diagnostic], accept: Accept) -> list[str]:
     files: list[str] = []
 
     def on_error(error: OSError) -> None:
@@ -51,8 +69,13 @@ def _walk(root: str, diagnostics: list[Diagnostic]) -> list[str]:
 
     # followlinks=False: a symlink loop cannot make the walk endless.
     for directory, subdirs, names in os.walk(root, onerror=on_error, followlinks=False):
-        subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS)
+        subdirs[:] = sorted(
+            d
+            for d in subdirs
+            if d not in SKIP_DIRS and accept(os.path.join(directory, d), True, False)
+        )
         for name in sorted(names):
-            if name.endswith(EXTENSIONS):
-                files.append(os.path.join(directory, name))
+            path = os.path.join(directory, name)
+            if name.endswith(EXTENSIONS) and accept(path, False, False):
+                files.append(path)
     return files

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from iaclint.load.directives import CommentDirective
 
 # A property path from the template root, e.g. ("Resources", "Bucket", "Properties", "Tags", 0).
 Path = tuple[str | int, ...]
@@ -67,3 +70,5 @@ class Document:
     spans: SpanIndex
     size: int
     notes: tuple[Diagnostic, ...] = ()
+    # `# iaclint: ignore[...]` comments, collected here so no later stage re-reads the text.
+    directives: tuple[CommentDirective, ...] = ()

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import yaml
 
+from iaclint.load.directives import CommentDirective, scan_directives
 from iaclint.load.document import Diagnostic, Document, LoadError, Span, SpanIndex
 from iaclint.load.events import BuildError, build
 
@@ -79,11 +80,13 @@ def load_text(text: str, path: str, size: int | None = None) -> Document:
         raise _error(path, 1, 1, "file is empty", "empty-file")
     fmt = sniff_format(text, path)
     notes: tuple[Diagnostic, ...] = ()
+    directives: tuple[CommentDirective, ...] = ()
     if fmt == "json":
         data, spans = _load_json(text, path)
     else:
         foreign: list[tuple[str, Span]] = []
         data, spans = _load_yaml(text, path, foreign)
+        directives = scan_directives(text)
         if foreign:
             tags = sorted({tag for tag, _ in foreign})
             line, column = foreign[0][1][:2]
@@ -99,7 +102,15 @@ def load_text(text: str, path: str, size: int | None = None) -> Document:
                     "warning",
                 ),
             )
-    return Document(path=path, format=fmt, data=data, spans=spans, size=size, notes=notes)
+    return Document(
+        path=path,
+        format=fmt,
+        data=data,
+        spans=spans,
+        size=size,
+        notes=notes,
+        directives=directives,
+    )
 
 
 def _load_yaml(text: str, path: str, foreign: list[tuple[str, Span]]) -> tuple[Any, SpanIndex]:

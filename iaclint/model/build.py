@@ -155,4 +155,5 @@ def build_template(doc: Document) -> Template:
         problems=tuple(problems),
         opaque=bool(foreign) or any(note.code == "unsupported-tag" for note in doc.notes),
         foreign_resources=tuple(foreign),
+        directives=doc.directives,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from iaclint.load.directives import CommentDirective
 from iaclint.load.document import Path, SpanIndex
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
@@ -81,6 +82,8 @@ class Template:
     opaque: bool = False
     # Resources whose Type is a module reference (Rain) rather than a resource type.
     foreign_resources: tuple[str, ...] = ()
+    # Suppression comments found by the load stage (YAML only).
+    directives: tuple[CommentDirective, ...] = ()
 
     @property
     def is_sam(self) -> bool:

@@ -1,1 +1,4 @@
-"""Report stage: findings and diagnostics to text (more formats arrive with issue 3)."""
+"""Report stage: a finished Report to text, SARIF, JSON, GitHub annotations or JUnit.
+
+One reporter per module behind the `Reporter` protocol in `base.py`; see FORMATS there.
+"""
