@@ -24,7 +24,7 @@ def test_clean_template_exits_0(cli):
 
 def test_findings_are_compiler_style_lines_and_exit_1(cli):
     path = fixture_path("rules", "TPL001", "references.yaml")
-    code, out, _ = cli("check", path)
+    code, out, _ = cli("check", "--select", "TPL", path)
     assert code == 1
     lines = out.splitlines()
     first = LINE.match(lines[0])
@@ -43,13 +43,15 @@ def test_findings_are_compiler_style_lines_and_exit_1(cli):
 
 def test_notes_do_not_fail_by_default_but_can(cli):
     path = fixture_path("rules", "TPL006", "unused.yaml")
-    assert cli("check", path)[0] == 0
-    assert cli("check", "--fail-level", "note", path)[0] == 1
+    assert cli("check", "--select", "TPL", path)[0] == 0
+    assert cli("check", "--select", "TPL", "--fail-level", "note", path)[0] == 1
 
 
 def test_unreadable_file_exits_2_and_others_are_still_checked(cli):
     code, out, _ = cli(
         "check",
+        "--select",
+        "TPL",
         fixture_path("load", "bad", "tabs.yaml"),
         fixture_path("rules", "TPL006", "unused.yaml"),
     )
@@ -69,7 +71,7 @@ def test_directory_walk_skips_tool_folders_and_non_templates(cli, tmp_path):
     nested = tmp_path / "nested"
     nested.mkdir()
     shutil.copy(FIXTURES / "load" / "intrinsics.json", nested / "stack.template")
-    code, out, _ = cli("check", str(tmp_path))
+    code, out, _ = cli("check", "--select", "TPL", str(tmp_path))
     assert code == 0
     assert "stack.yaml:3:3: note [TPL006]" in out
     assert "stack.template" in out  # JSON read from a .template file
@@ -95,7 +97,7 @@ def test_stdin(cli, monkeypatch):
     monkeypatch.setattr(
         "sys.stdin", io.StringIO((FIXTURES / "rules" / "TPL002" / "getatt.yaml").read_text())
     )
-    code, out, _ = cli("check", "-")
+    code, out, _ = cli("check", "--select", "TPL", "-")
     assert code == 1
     assert out.startswith("-:10:18: error [TPL002]")
 

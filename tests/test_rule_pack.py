@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import string
 
 import pytest
@@ -62,13 +63,16 @@ def test_rule_metadata(rule):
 
 @pytest.mark.parametrize("rule", [r for r in RULES if r.examples], ids=lambda r: r.id)
 def test_doc_examples_fire_exactly_this_rule(rule, tmp_path):
+    """Like trivy-checks' example tests: each rule runs alone on its own doc examples, so
+    the page shows what this rule reports; the bad example fires it, the good one does not,
+    and both are templates iaclint reads without a diagnostic."""
     bad = tmp_path / "bad.yaml"
     good = tmp_path / "good.yaml"
     bad.write_text(rule.examples["bad"])
     good.write_text(rule.examples["good"])
-    bad_result = lint_file(Candidate(str(bad), True), RULES, AnalysisOptions())
-    good_result = lint_file(Candidate(str(good), True), RULES, AnalysisOptions())
-    assert {f.rule_id for f in bad_result.findings} == {rule.id}
+    bad_result = lint_file(Candidate(str(bad), True), [rule], AnalysisOptions())
+    good_result = lint_file(Candidate(str(good), True), [rule], AnalysisOptions())
+    assert bad_result.findings and {f.rule_id for f in bad_result.findings} == {rule.id}
     assert not good_result.findings
     assert not bad_result.diagnostics and not good_result.diagnostics
 
@@ -95,4 +99,18 @@ def test_bad_rule_file_error_names_file_rule_and_key(tmp_path):
 def test_rule_file_must_be_named_after_its_id(tmp_path):
     (tmp_path / "OTHER.yaml").write_text((builtin_rules_dir() / "TPL006.yaml").read_text())
     with pytest.raises(RuleFileError, match=r"must be named TPL006\.yaml"):
+        load_rule_files([tmp_path])
+
+
+def test_rule_cache_follows_edits(tmp_path):
+    source = (builtin_rules_dir() / "TPL006.yaml").read_text()
+    rule_file = tmp_path / "TPL006.yaml"
+    rule_file.write_text(source)
+    assert load_rule_files([tmp_path])[0].level == "note"
+    rule_file.write_text(source.replace("level: note", "level: warning"))
+    os.utime(rule_file, ns=(1, 2))  # a different mtime even within the clock's resolution
+    assert load_rule_files([tmp_path])[0].level == "warning"
+    rule_file.write_text(source.replace("level: note", "level: loud"))
+    os.utime(rule_file, ns=(3, 4))
+    with pytest.raises(RuleFileError, match="'loud' is not one of"):
         load_rule_files([tmp_path])

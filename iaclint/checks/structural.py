@@ -179,26 +179,11 @@ def unused_mapping(ctx: CheckContext) -> Iterator[Violation]:
     if _has_macro(ctx.template):
         return
     used = _used(ctx, ("findinmap",))
-    data = ctx.template.data
-    if _has_computed_map_name(data):
-        return
+    if "" in used:
+        return  # some Fn::FindInMap computes its mapping name
     for name in ctx.template.mappings:
         if name not in used:
             yield Violation(("Mappings", name), {"name": name}, at_key=True)
-
-
-def _has_computed_map_name(data: object) -> bool:
-    stack = [data]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            args = node.get("Fn::FindInMap")
-            if isinstance(args, list) and args and not isinstance(args[0], str):
-                return True
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return False
 
 
 def unused_condition(ctx: CheckContext) -> Iterator[Violation]:

@@ -63,10 +63,10 @@ def _collect(value: Any, path: Path, source: NodeKey, out: list[Reference]) -> N
                 out.append(Reference(source, arg, "condition", at))
             elif key == "Fn::If" and isinstance(arg, list) and arg and isinstance(arg[0], str):
                 out.append(Reference(source, arg[0], "condition", (*at, 0)))
-            elif (
-                key == "Fn::FindInMap" and isinstance(arg, list) and arg and isinstance(arg[0], str)
-            ):
-                out.append(Reference(source, arg[0], "findinmap", (*at, 0)))
+            elif key == "Fn::FindInMap" and isinstance(arg, list) and arg:
+                # A computed map name is recorded with an empty target: it may read any map.
+                name = arg[0] if isinstance(arg[0], str) else ""
+                out.append(Reference(source, name, "findinmap", (*at, 0)))
             stack.append((arg, at))
 
 

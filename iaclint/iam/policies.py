@@ -250,6 +250,14 @@ def policy_documents(
     ctx: CheckContext, kinds: tuple[Kind, ...] = ("identity", "trust", "resource")
 ) -> Iterator[PolicyDocument]:
     """Every policy document of the template in this scenario, from active resources."""
+    documents: list[PolicyDocument] = ctx.memo(
+        "iam.policy_documents", lambda: list(_all_documents(ctx))
+    )
+    return (doc for doc in documents if doc.kind in kinds)
+
+
+def _all_documents(ctx: CheckContext) -> Iterator[PolicyDocument]:
+    kinds: tuple[Kind, ...] = ("identity", "trust", "resource")
     for resource in ctx.template.resources.values():
         if resource.type not in POLICY_TYPES or not ctx.is_active(resource):
             continue

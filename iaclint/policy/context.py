@@ -48,6 +48,7 @@ class CheckContext:
         self.references = references
         self._graph_factory = graph_factory
         self._resolved: dict[str, Focus] = {}
+        self._memo: dict[str, Any] = {}
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -74,6 +75,13 @@ class CheckContext:
             focus = Focus(value, resource.path, resource)
             self._resolved[resource.logical_id] = focus
         return focus
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value computed once per template and scenario and shared by the checks
+        that need it (e.g. every IAM policy document)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def is_active(self, resource: Resource) -> bool:
         """False only when the resource's condition is false in this scenario."""

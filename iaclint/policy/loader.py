@@ -34,35 +34,90 @@ def _breadcrumb(path: object) -> str:
 
 
 def load_rule_files(directories: list[Path]) -> list[Rule]:
-    import jsonschema
+    """Every rule in the directories, validated against the rule schema.
 
-    validator = jsonschema.Draft202012Validator(_schema())
-    rules: dict[str, Rule] = {}
+    Validated rule data is cached by the files' names, sizes and modification times (and
+    the schema and iaclint version), so a run whose rule files did not change neither parses
+    YAML nor imports jsonschema; that is most of a pre-commit run's start-up."""
+    files = _rule_files(directories)
+    key = _cache_key(files)
+    cached = _read_cache(key)
+    if cached is not None:
+        return [Rule.from_data(data, source) for source, data in cached]
+    loaded = _load_and_validate(files)
+    _write_cache(key, [(rule.source_file, data) for rule, data in loaded])
+    return [rule for rule, _ in loaded]
+
+
+def _rule_files(directories: list[Path]) -> list[Path]:
+    files: list[Path] = []
     for directory in directories:
         if not directory.is_dir():
             raise RuleFileError(f"{directory}: rules directory does not exist")
-        for name in sorted(os.listdir(directory)):
-            if not name.endswith((".yaml", ".yml")):
-                continue
-            file = directory / name
-            try:
-                data = yaml.load(file.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-                raise RuleFileError(f"{file}: cannot read rule file: {exc}") from exc
-            errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-            if errors:
-                first = errors[0]
-                rule_id = data.get("id", "?") if isinstance(data, dict) else "?"
-                where = _breadcrumb(first.absolute_path) or "(top level)"
-                raise RuleFileError(f"{file}: rule {rule_id}: at key `{where}`: {first.message}")
-            rule = Rule.from_data(data, str(file))
-            if file.stem != rule.id:
-                raise RuleFileError(
-                    f"{file}: rule {rule.id}: the file must be named {rule.id}.yaml"
-                )
-            if rule.id in rules:
-                raise RuleFileError(
-                    f"{file}: rule {rule.id}: id already used by {rules[rule.id].source_file}"
-                )
-            rules[rule.id] = rule
-    return sorted(rules.values(), key=lambda r: r.id)
+        files.extend(
+            directory / n for n in sorted(os.listdir(directory)) if n.endswith((".yaml", ".yml"))
+        )
+    return files
+
+
+def _load_and_validate(files: list[Path]) -> list[tuple[Rule, dict[str, object]]]:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(_schema())
+    rules: dict[str, tuple[Rule, dict[str, object]]] = {}
+    for file in files:
+        try:
+            data = yaml.load(file.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise RuleFileError(f"{file}: cannot read rule file: {exc}") from exc
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+        if errors:
+            first = errors[0]
+            rule_id = data.get("id", "?") if isinstance(data, dict) else "?"
+            where = _breadcrumb(first.absolute_path) or "(top level)"
+            raise RuleFileError(f"{file}: rule {rule_id}: at key `{where}`: {first.message}")
+        rule = Rule.from_data(data, str(file))
+        if file.stem != rule.id:
+            raise RuleFileError(f"{file}: rule {rule.id}: the file must be named {rule.id}.yaml")
+        if rule.id in rules:
+            raise RuleFileError(
+                f"{file}: rule {rule.id}: id already used by {rules[rule.id][0].source_file}"
+            )
+        rules[rule.id] = (rule, data)
+    return [rules[rule_id] for rule_id in sorted(rules)]
+
+
+def _cache_key(files: list[Path]) -> str:
+    import hashlib
+
+    from iaclint import __version__
+
+    digest = hashlib.sha256(__version__.encode())
+    digest.update((resources.files("iaclint.policy") / "rule.schema.json").read_bytes())
+    for file in files:
+        try:
+            stat = file.stat()
+        except OSError:
+            return ""
+        digest.update(f"{file.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def _read_cache(key: str) -> list[tuple[str, dict[str, object]]] | None:
+    if not key:
+        return None
+    from iaclint.cache_dir import cache_dir
+
+    try:
+        text = (cache_dir() / f"rules-{key}.json").read_text(encoding="utf-8")
+        return [(source, data) for source, data in json.loads(text)]
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _write_cache(key: str, entries: list[tuple[str, dict[str, object]]]) -> None:
+    if not key:
+        return
+    from iaclint.cache_dir import cache_dir, write_atomically
+
+    write_atomically(cache_dir() / f"rules-{key}.json", json.dumps(entries))
