@@ -41,9 +41,39 @@ CHECKS: dict[str, str] = {
     "workload_role_is_admin": "iaclint.checks.iam:workload_role_is_admin",
     "permissions_on_users": "iaclint.checks.iam:permissions_on_users",
     # --- encryption (iaclint/checks/encryption.py) ---
+    "bucket_policy_denies_insecure_transport": (
+        "iaclint.checks.encryption:bucket_policy_denies_insecure_transport"
+    ),
     # --- network (iaclint/checks/network.py) ---
+    "rds_publicly_accessible": "iaclint.checks.network:rds_publicly_accessible",
+    "s3_public_access_block_off": "iaclint.checks.network:s3_public_access_block_off",
+    "data_store_unrestricted_egress": "iaclint.checks.network:data_store_unrestricted_egress",
+    "no_security_group": "iaclint.checks.network:no_security_group",
+    "public_ip_on_private_tier": "iaclint.checks.network:public_ip_on_private_tier",
+    "s3_cors_any_origin": "iaclint.checks.network:s3_cors_any_origin",
     # --- availability and data-protection (iaclint/checks/availability.py) ---
+    "rds_backup_retention": "iaclint.checks.availability:rds_backup_retention",
+    "stateful_deletion_policy": "iaclint.checks.availability:stateful_deletion_policy",
+    "subnet_group_single_az": "iaclint.checks.availability_zones:subnet_group_single_az",
+    "redis_without_automatic_failover": (
+        "iaclint.checks.availability:redis_without_automatic_failover"
+    ),
+    "auto_scaling_group_single_az": (
+        "iaclint.checks.availability_zones:auto_scaling_group_single_az"
+    ),
+    "load_balancer_single_az": "iaclint.checks.availability_zones:load_balancer_single_az",
+    "async_lambda_without_dlq": "iaclint.checks.availability_dlq:async_lambda_without_dlq",
     # --- limits and logging (iaclint/checks/limits_logging.py) ---
+    "lambda_function_bounds": "iaclint.checks.limits_logging:lambda_function_bounds",
+    "sqs_queue_bounds": "iaclint.checks.limits_logging:sqs_queue_bounds",
+    "security_group_rule_quota": "iaclint.checks.limits_logging:security_group_rule_quota",
+    "lambda_reserved_concurrency": "iaclint.checks.limits_logging:lambda_reserved_concurrency",
+    "dynamodb_index_counts": "iaclint.checks.limits_logging:dynamodb_index_counts",
+    "cloudtrail_region_coverage": "iaclint.checks.limits_logging:cloudtrail_region_coverage",
+    "s3_bucket_access_logging": "iaclint.checks.limits_logging:s3_bucket_access_logging",
+    "load_balancer_access_logs": "iaclint.checks.limits_logging:load_balancer_access_logs",
+    "api_stage_logging": "iaclint.checks.limits_logging:api_stage_logging",
+    "alarm_without_actions": "iaclint.checks.limits_logging:alarm_without_actions",
 }
 
 
@@ -58,7 +88,10 @@ PREDICATES: dict[str, str] = {
     # --- iam ---
     # --- encryption ---
     # --- network ---
+    "all_ports": "iaclint.checks.network:all_ports",
     # --- availability and data-protection ---
+    "named_as_dead_letter_queue": "iaclint.checks.availability_dlq:named_as_dead_letter_queue",
+    "used_as_dead_letter_queue": "iaclint.checks.availability_dlq:used_as_dead_letter_queue",
     # --- limits and logging ---
 }
 
