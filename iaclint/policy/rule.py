@@ -30,11 +30,12 @@ class Rule:
     known_problems: str = ""
     references: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    catalogue: tuple[str, ...] = ()
 
     @classmethod
     def from_data(cls, data: dict[str, Any], source_file: str) -> Rule:
         fields = dict(data)
-        for key in ("tags", "resource_types", "references", "aliases"):
+        for key in ("tags", "resource_types", "references", "aliases", "catalogue"):
             if key in fields:
                 fields[key] = tuple(fields[key])
         return cls(source_file=source_file, **fields)
