@@ -29,7 +29,7 @@ def test_exceptions_are_well_formed_and_not_covered_by_a_rule():
         if info["status"] == "not-checkable":
             assert info.get("why"), f"{entry}: say why it cannot be checked"
         assert entry not in covered, (
-            f"{entry} has a rule now; remove it from coverage-exceptions.yaml"
+            f"{entry} has a rule now; remove it from docs/coverage-exceptions/"
         )
 
 
