@@ -27,6 +27,8 @@ PREFIXES = {
     "DP": "data-protection",
     "COST": "cost",
     "VAL": "validity",
+    "SAM": "other",
+    "GEN": "other",
 }
 
 
