@@ -93,6 +93,10 @@ PREDICATES: dict[str, str] = {
     "named_as_dead_letter_queue": "iaclint.checks.availability_dlq:named_as_dead_letter_queue",
     "used_as_dead_letter_queue": "iaclint.checks.availability_dlq:used_as_dead_letter_queue",
     # --- limits and logging ---
+    # --- cost ---
+    # --- other ---
+    # --- sam ---
+    # --- validity ---
 }
 
 
