@@ -74,6 +74,10 @@ CHECKS: dict[str, str] = {
     "load_balancer_access_logs": "iaclint.checks.limits_logging:load_balancer_access_logs",
     "api_stage_logging": "iaclint.checks.limits_logging:api_stage_logging",
     "alarm_without_actions": "iaclint.checks.limits_logging:alarm_without_actions",
+    # --- cost (iaclint/checks/cost.py) ---
+    # --- other (iaclint/checks/general.py) ---
+    # --- sam (iaclint/checks/sam.py) ---
+    # --- validity (iaclint/checks/validity.py) ---
 }
 
 
