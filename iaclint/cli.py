@@ -108,6 +108,18 @@ def cli() -> None:
     help="An earlier SARIF or JSON report: report only findings that are not in it.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only: no summary or progress.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Worker processes; 0 picks one per core for many files and none for a few.  [default: 0]",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Check every file again instead of reusing results cached for unchanged files.",
+)
 def check(
     paths: tuple[str, ...],
     parameters: tuple[str, ...],
@@ -122,6 +134,8 @@ def check(
     output: str | None,
     baseline: str | None,
     quiet: bool,
+    jobs: int,
+    no_cache: bool,
 ) -> int:
     """Check templates (files or directories; `-` reads standard input)."""
     from iaclint.commands.check import CheckOptions, run_check
@@ -140,6 +154,8 @@ def check(
         baseline=baseline,
         quiet=quiet,
         skip_non_templates=skip_non_templates,
+        jobs=jobs,
+        use_cache=not no_cache,
     )
     return run_check(options)
 

@@ -32,6 +32,8 @@ class CheckOptions:
     baseline: str | None = None
     quiet: bool = False
     skip_non_templates: bool = False
+    jobs: int = 0  # 0: automatic (several processes only for many files)
+    use_cache: bool = True
 
     def flags(self) -> Flags:
         return Flags(
@@ -75,8 +77,9 @@ def lint(setup: Setup, options: CheckOptions) -> Outcome:
     from iaclint.commands.progress import Progress
     from iaclint.config.globs import FileFilter
     from iaclint.load.discover import discover
-    from iaclint.pipeline import StageSettings, lint_file
+    from iaclint.pipeline import StageSettings
     from iaclint.policy.engine import AnalysisOptions
+    from iaclint.runner.parallel import Job, automatic_jobs, run_jobs
 
     baseline = _read_baseline(setup) if setup.baseline else None
     config = setup.config
@@ -92,23 +95,31 @@ def lint(setup: Setup, options: CheckOptions) -> Outcome:
         root=config.root,
     )
     rules = list(setup.rules)
+    jobs = [
+        Job(
+            candidate,
+            AnalysisOptions(region=setup.region, parameters=parameters_for(setup, candidate.path)),
+        )
+        for candidate in candidates
+    ]
+    cache = None
+    if options.use_cache:
+        from iaclint.runner.result_cache import ResultCache, code_signature, context_key
+
+        cache = ResultCache(context_key(code_signature(), rules, settings))
+    workers = options.jobs or automatic_jobs(len(jobs))
     findings: list[Finding] = []
     templates: list[str] = []
     progress = Progress(sys.stderr, len(candidates), enabled=not options.quiet)
     try:
-        for candidate in candidates:
-            analysis = AnalysisOptions(
-                region=setup.region, parameters=parameters_for(setup, candidate.path)
-            )
-            stdin = stdin_text if candidate.path == "-" else None
-            result = lint_file(candidate, rules, analysis, stdin, settings)
-            findings.extend(result.findings)
-            diagnostics.extend(result.diagnostics)
-            if result.checked:
-                templates.append(candidate.path)
-            progress.advance(candidate.path)
+        results = run_jobs(jobs, rules, settings, workers, cache, stdin_text, progress.advance)
     finally:
         progress.close()
+    for result in results:
+        findings.extend(result.findings)
+        diagnostics.extend(result.diagnostics)
+        if result.checked:
+            templates.append(result.path)
     baselined = 0
     if baseline is not None:
         findings, baselined = baseline.filter(findings, setup.all_rules, config.root)

@@ -1,0 +1,1 @@
+"""Running the pipeline over many files: worker processes and the result cache."""

@@ -1,0 +1,60 @@
+"""Worker processes and the result cache: same output, whatever the path to it."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import FIXTURES
+
+RULE_FIXTURES = ["ENC001", "NET001", "IAM001", "LOG001", "TPL001", "LIM007", "HA005", "ENC013"]
+
+
+@pytest.fixture
+def project(tmp_path):
+    for rule_id in RULE_FIXTURES:
+        shutil.copytree(FIXTURES / "rules" / rule_id, tmp_path / rule_id)
+    return tmp_path
+
+
+def test_jobs_do_not_change_the_output(cli, project):
+    one = cli("check", "--no-cache", "--jobs", "1", "--format", "json", str(project))
+    two = cli("check", "--no-cache", "--jobs", "2", "--format", "json", str(project))
+    assert one == two
+    assert one[0] == 1 and '"ENC001"' in one[1] and '"LIM007"' in one[1]
+
+
+def test_unchanged_files_come_from_the_cache(cli, project, monkeypatch):
+    first = cli("check", "--jobs", "1", str(project))
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("lint_file ran for a cached file")
+
+    monkeypatch.setattr("iaclint.pipeline.lint_file", must_not_run)
+    assert cli("check", "--jobs", "1", str(project)) == first
+
+
+def test_a_changed_file_is_checked_again(cli, project):
+    before = cli("check", "--jobs", "1", str(project / "ENC001"))
+    bad = project / "ENC001" / "bad.yaml"
+    bad.write_text(bad.read_text().replace("StorageEncrypted: false", "StorageEncrypted: true"))
+    after = cli("check", "--jobs", "1", str(project / "ENC001"))
+    assert before[1].count("[ENC001]") == after[1].count("[ENC001]") + 1
+
+
+def test_no_cache_checks_every_file(cli, project, monkeypatch):
+    cli("check", "--jobs", "1", str(project))
+    calls = []
+    import iaclint.pipeline as pipeline
+
+    real = pipeline.lint_file
+
+    def counting(*args, **kwargs):
+        calls.append(args[0].path)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("iaclint.pipeline.lint_file", counting)
+    cli("check", "--no-cache", "--jobs", "1", str(project))
+    assert sorted(calls) == sorted(
+        str(p) for p in project.rglob("*") if p.suffix in (".yaml", ".json")
+    )
