@@ -5,13 +5,14 @@ import json
 from helpers import template
 
 from iaclint.graph import GraphQuery, build_graph, collect_references
+from iaclint.graph.build import build_index
 from iaclint.graph.export import to_dot, to_json, to_mermaid
 from iaclint.resolve import Resolver, Scenario
 
 
 def _query() -> GraphQuery:
     tpl = template("graph", "network.yaml")
-    return GraphQuery(tpl, build_graph(tpl))
+    return GraphQuery(tpl, build_index(tpl))
 
 
 def _ids(resources) -> list[str]:

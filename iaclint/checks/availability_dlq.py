@@ -193,15 +193,15 @@ def used_as_dead_letter_queue(evaluator: Any, focus: Focus, node: dict[str, Any]
     queue = focus.resource
     if queue is None:
         return FALSE
-    graph, key = ctx.graph, ("Resources", queue.logical_id)
-    for source in graph.predecessors(key) if key in graph else ():
+    referrers = ctx.index.predecessors.get(("Resources", queue.logical_id), {})
+    for source, refs in referrers.items():
         user = ctx.template.resources.get(source[1]) if source[0] == "Resources" else None
         if user is None or not ctx.is_active(user):
             continue
         pattern = _DLQ_PATHS.get(user.type)
         if pattern is None:
             continue
-        if any(pattern.match(ref.property_path) for ref in graph.edges[source, key]["refs"]):
+        if any(pattern.match(ref.property_path) for ref in refs):
             return Result(Tri.TRUE)
     names = set(ctx.template.resources)
     for user in ctx.template.resources.values():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from iaclint.graph.build import Reference
+from iaclint.graph.build import NodeKey, Reference
 from iaclint.model.template import Template
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.resolve.resolver import PSEUDO_PARAMETERS
@@ -87,18 +87,32 @@ def getatt_on_non_resource(ctx: CheckContext) -> Iterator[Violation]:
 
 
 def circular_dependency(ctx: CheckContext) -> Iterator[Violation]:
-    import networkx as nx
-
-    graph = ctx.graph
     # A serverless resource becomes several resources with their own edges when SAM
     # expands it, so a cycle through one cannot be judged before expansion.
-    resources = [
-        n
-        for n, data in graph.nodes(data=True)
+    index = ctx.index
+    resources = {
+        node
+        for node, data in index.nodes.items()
         if data.get("kind") == "resource"
-        and not str(data.get("type", "")).startswith("AWS::Serverless::")
-    ]
-    sub = graph.subgraph(resources)
+        and not data.get("type", "").startswith("AWS::Serverless::")
+    }
+    # The standard library finds out whether there is a cycle at all; networkx, imported
+    # only then, names each one.
+    from graphlib import CycleError, TopologicalSorter
+
+    order = TopologicalSorter(
+        {n: [t for t in index.successors.get(n, {}) if t in resources] for n in resources}
+    )
+    try:
+        order.prepare()
+    except CycleError:
+        yield from _name_cycles(ctx, resources)
+
+
+def _name_cycles(ctx: CheckContext, resources: set[NodeKey]) -> Iterator[Violation]:
+    import networkx as nx
+
+    sub = ctx.graph.subgraph(resources)
     spans = ctx.template.spans
     for component in nx.strongly_connected_components(sub):
         nodes = sorted(component, key=lambda n: spans.nearest(("Resources", n[1]))[1])

@@ -153,30 +153,57 @@ def target_node(template: Template, ref: Reference) -> NodeKey | None:
     return None
 
 
-def build_graph(template: Template, references: list[Reference] | None = None) -> nx.DiGraph:
-    import networkx as nx
+@dataclass(frozen=True, slots=True)
+class GraphIndex:
+    """The resource graph as plain adjacency maps, cheap to build on every template.
 
+    Queries run on this; `to_networkx` gives the same graph as a networkx DiGraph for
+    graph algorithms and export, importing networkx (~0.15 s) only when that is needed."""
+
+    nodes: dict[NodeKey, dict[str, str]]
+    successors: dict[NodeKey, dict[NodeKey, list[Reference]]]
+    predecessors: dict[NodeKey, dict[NodeKey, list[Reference]]]
+
+    def to_networkx(self) -> nx.DiGraph:
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        for node, attributes in self.nodes.items():
+            graph.add_node(node, **attributes)
+        for source, targets in self.successors.items():
+            for target, refs in targets.items():
+                graph.add_edge(source, target, refs=refs)
+        return graph
+
+
+def build_index(template: Template, references: list[Reference] | None = None) -> GraphIndex:
     refs = collect_references(template) if references is None else references
-    graph = nx.DiGraph()
+    nodes: dict[NodeKey, dict[str, str]] = {}
     for name, resource in template.resources.items():
-        graph.add_node(("Resources", name), kind="resource", type=resource.type)
+        nodes[("Resources", name)] = {"kind": "resource", "type": resource.type}
     for name, param in template.parameters.items():
-        graph.add_node(("Parameters", name), kind="parameter", type=param.type)
+        nodes[("Parameters", name)] = {"kind": "parameter", "type": param.type}
     for name in template.conditions:
-        graph.add_node(("Conditions", name), kind="condition")
+        nodes[("Conditions", name)] = {"kind": "condition"}
     for name in template.mappings:
-        graph.add_node(("Mappings", name), kind="mapping")
+        nodes[("Mappings", name)] = {"kind": "mapping"}
     for name in template.outputs:
-        graph.add_node(("Outputs", name), kind="output")
+        nodes[("Outputs", name)] = {"kind": "output"}
     for section in ("Globals", "Rules"):
         if isinstance(template.data.get(section), dict):
-            graph.add_node((section, section), kind=section.lower())
+            nodes[(section, section)] = {"kind": section.lower()}
+    successors: dict[NodeKey, dict[NodeKey, list[Reference]]] = {}
+    predecessors: dict[NodeKey, dict[NodeKey, list[Reference]]] = {}
     for ref in refs:
         target = target_node(template, ref)
         if target is None:
             continue
-        if graph.has_edge(ref.source, target):
-            graph.edges[ref.source, target]["refs"].append(ref)
-        else:
-            graph.add_edge(ref.source, target, refs=[ref])
-    return graph
+        successors.setdefault(ref.source, {}).setdefault(target, []).append(ref)
+        predecessors.setdefault(target, {}).setdefault(ref.source, []).append(ref)
+    return GraphIndex(nodes, successors, predecessors)
+
+
+def build_graph(template: Template, references: list[Reference] | None = None) -> nx.DiGraph:
+    """The resource graph as a networkx DiGraph (nodes with `kind`/`type`, edges with
+    `refs`)."""
+    return build_index(template, references).to_networkx()

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-from iaclint.graph.build import NodeKey, Reference
+from iaclint.graph.build import GraphIndex, NodeKey, Reference
 from iaclint.model.template import Resource, Template
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 IAM_POLICY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy")
 
@@ -27,7 +23,7 @@ def _type_matches(resource: Resource, types: str | tuple[str, ...] | None) -> bo
 
 
 class GraphQuery:
-    def __init__(self, template: Template, graph: nx.DiGraph) -> None:
+    def __init__(self, template: Template, graph: GraphIndex) -> None:
         self.template = template
         self.graph = graph
 
@@ -41,15 +37,12 @@ class GraphQuery:
         via: str | None = None,
     ) -> list[Resource]:
         """Resources that reference `logical_id` (through property `via`, if given)."""
-        node = ("Resources", logical_id)
-        if node not in self.graph:
-            return []
         found = []
-        for pred in self.graph.predecessors(node):
+        for pred, refs in self.graph.predecessors.get(("Resources", logical_id), {}).items():
             resource = self._resource(pred)
             if resource is None or not _type_matches(resource, source_type):
                 continue
-            if _via_matches(self.graph.edges[pred, node]["refs"], via):
+            if _via_matches(refs, via):
                 found.append(resource)
         return found
 
@@ -60,15 +53,12 @@ class GraphQuery:
         via: str | None = None,
     ) -> list[Resource]:
         """Resources that `logical_id` references (through property `via`, if given)."""
-        node = ("Resources", logical_id)
-        if node not in self.graph:
-            return []
         found = []
-        for succ in self.graph.successors(node):
+        for succ, refs in self.graph.successors.get(("Resources", logical_id), {}).items():
             resource = self._resource(succ)
             if resource is None or not _type_matches(resource, target_type):
                 continue
-            if _via_matches(self.graph.edges[node, succ]["refs"], via):
+            if _via_matches(refs, via):
                 found.append(resource)
         return found
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
-from iaclint.graph.build import Reference
+from iaclint.graph.build import GraphIndex, Reference
 from iaclint.load.document import Path
 from iaclint.model.template import Resource, Template
 from iaclint.policy.language import Focus
@@ -40,25 +40,31 @@ class CheckContext:
         scenario: Scenario,
         resolver: Resolver,
         references: list[Reference],
-        graph_factory: Callable[[], nx.DiGraph],
+        index_factory: Callable[[], GraphIndex],
     ) -> None:
         self.template = template
         self.scenario = scenario
         self.resolver = resolver
         self.references = references
-        self._graph_factory = graph_factory
+        self._index_factory = index_factory
         self._resolved: dict[str, Focus] = {}
         self._memo: dict[str, Any] = {}
 
     @cached_property
+    def index(self) -> GraphIndex:
+        """The resource graph as adjacency maps (what `query` answers from)."""
+        return self._index_factory()
+
+    @cached_property
     def graph(self) -> nx.DiGraph:
-        return self._graph_factory()
+        """The resource graph as a networkx DiGraph, for graph algorithms."""
+        return self.index.to_networkx()
 
     @cached_property
     def query(self) -> GraphQuery:
         from iaclint.graph.query import GraphQuery
 
-        return GraphQuery(self.template, self.graph)
+        return GraphQuery(self.template, self.index)
 
     def resolved_properties(self, resource: Resource) -> Any:
         return self.resolved_focus(resource).value.get("Properties", {})

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iaclint.findings.finding import Finding, format_property_path
-from iaclint.graph.build import build_graph, collect_references
+from iaclint.graph.build import build_index, collect_references
 from iaclint.load.document import Diagnostic, Path
 from iaclint.model.template import Resource, Template
 from iaclint.policy.context import CheckContext, Violation
@@ -55,19 +55,20 @@ def analyse(
             )
         )
     references = collect_references(template)
-    graph_cache: list[Any] = []
+    index_cache: list[Any] = []
 
-    def graph() -> Any:
-        if not graph_cache:
-            graph_cache.append(build_graph(template, references))
-        return graph_cache[0]
+    def index() -> Any:
+        # Built at most once per template, whatever the scenarios.
+        if not index_cache:
+            index_cache.append(build_index(template, references))
+        return index_cache[0]
 
     hits: dict[tuple[str, Path, str], _Hit] = {}
     failed: set[str] = set()
     checks = {rule.id: get_check(rule.check["python"]) for rule in rules if "python" in rule.check}
     for scenario in scenario_set.scenarios:
         resolver = Resolver(template, scenario, options.region, options.parameters)
-        ctx = CheckContext(template, scenario, resolver, references, graph)
+        ctx = CheckContext(template, scenario, resolver, references, index)
         for rule in rules:
             if rule.id in failed:
                 continue

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -100,6 +99,8 @@ def _lint_pending(
             stdin = stdin_text if job.candidate.path == "-" else None
             yield lint_file(job.candidate, rules, job.options, stdin, settings)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         chunk = max(1, len(jobs) // (workers * 8))
         # The rules and settings travel with each chunk of jobs: no state in the workers.
