@@ -116,3 +116,12 @@ def test_rule_cache_follows_edits(tmp_path):
     os.utime(rule_file, ns=(3, 4))
     with pytest.raises(RuleFileError, match="'loud' is not one of"):
         load_rule_files([tmp_path])
+
+
+def test_rule_naming_an_unregistered_check_is_a_rule_file_error(tmp_path):
+    source = (builtin_rules_dir() / "TPL006.yaml").read_text()
+    (tmp_path / "TPL006.yaml").write_text(
+        source.replace("python: unused_parameter", "python: no_such_check")
+    )
+    with pytest.raises(RuleFileError, match="no check named `no_such_check`"):
+        load_rule_files([tmp_path])

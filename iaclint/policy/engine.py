@@ -65,7 +65,21 @@ def analyse(
 
     hits: dict[tuple[str, Path, str], _Hit] = {}
     failed: set[str] = set()
-    checks = {rule.id: get_check(rule.check["python"]) for rule in rules if "python" in rule.check}
+    checks: dict[str, Any] = {}
+    for rule in rules:
+        if "python" in rule.check:
+            try:
+                checks[rule.id] = get_check(rule.check["python"])
+            except (KeyError, ImportError, AttributeError) as exc:
+                failed.add(rule.id)
+                diagnostics.append(
+                    Diagnostic(
+                        template.source, 1, 1,
+                        f"rule {rule.id} names check `{rule.check['python']}`, which iaclint "
+                        f"cannot load ({type(exc).__name__}: {exc})",
+                        "analysis-error",
+                    )
+                )  # fmt: skip
     for scenario in scenario_set.scenarios:
         resolver = Resolver(template, scenario, options.region, options.parameters)
         ctx = CheckContext(template, scenario, resolver, references, index)

@@ -77,6 +77,7 @@ def _load_and_validate(files: list[Path]) -> list[tuple[Rule, dict[str, object]]
             where = _breadcrumb(first.absolute_path) or "(top level)"
             raise RuleFileError(f"{file}: rule {rule_id}: at key `{where}`: {first.message}")
         rule = Rule.from_data(data, str(file))
+        _check_names(file, rule)
         if file.stem != rule.id:
             raise RuleFileError(f"{file}: rule {rule.id}: the file must be named {rule.id}.yaml")
         if rule.id in rules:
@@ -85,6 +86,29 @@ def _load_and_validate(files: list[Path]) -> list[tuple[Rule, dict[str, object]]
             )
         rules[rule.id] = (rule, data)
     return [rules[rule_id] for rule_id in sorted(rules)]
+
+
+def _check_names(file: Path, rule: Rule) -> None:
+    """Every Python check and predicate a rule names must be registered."""
+    from iaclint.policy.registry import CHECKS, PREDICATES
+
+    name = rule.check.get("python")
+    if name is not None and name not in CHECKS:
+        raise RuleFileError(
+            f"{file}: rule {rule.id}: at key `check.python`: no check named `{name}`"
+        )
+    stack: list[object] = [rule.check.get("match"), rule.check.get("unless")]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            predicate = node.get("python")
+            if isinstance(predicate, str) and predicate not in PREDICATES:
+                raise RuleFileError(
+                    f"{file}: rule {rule.id}: in `check`: no predicate named `{predicate}`"
+                )
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def _cache_key(files: list[Path]) -> str:

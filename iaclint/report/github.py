@@ -12,13 +12,16 @@ from __future__ import annotations
 from typing import TextIO
 
 from iaclint.report.base import Report, Style
-from iaclint.report.text import summary_line
+from iaclint.report.text import clean, summary_line
 
 COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Workflow commands escape %, CR and LF; any other control character (an ANSI escape
+    # from a logical id, say) is shown as \xNN so a template cannot drive the log viewer.
+    escaped = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return clean(escaped)
 
 
 def escape_property(text: str) -> str:
