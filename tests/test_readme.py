@@ -29,6 +29,8 @@ EXPECTED = {
     "iaclint check --parameter Environment=prod --region eu-west-1 template.yaml": 1,
     "iaclint check --fail-level note stacks/": 0,
     "iaclint check --quiet template.yaml": 1,
+    "iaclint check --jobs 2 stacks/": 0,
+    "iaclint check --no-cache stacks/ template.yaml": 1,
     "iaclint check --select TPL --ignore TPL006 template.yaml": 1,
     "iaclint check --rules-dir my-rules/ --select ORG001 template.yaml": 1,
     "iaclint rules": 0,
