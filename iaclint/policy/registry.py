@@ -40,10 +40,21 @@ CHECKS: dict[str, str] = {
     "broad_managed_policy": "iaclint.checks.iam:broad_managed_policy",
     "workload_role_is_admin": "iaclint.checks.iam:workload_role_is_admin",
     "permissions_on_users": "iaclint.checks.iam:permissions_on_users",
+    "role_shared_by_workloads": "iaclint.checks.iam:role_shared_by_workloads",
+    "notification_target_without_permission": (
+        "iaclint.checks.iam:notification_target_without_permission"
+    ),
+    "hard_coded_secret": "iaclint.checks.iam_secrets:hard_coded_secret",
+    "aws_credentials_in_configuration": (
+        "iaclint.checks.iam_secrets:aws_credentials_in_configuration"
+    ),
+    "access_key_secret_exposed": "iaclint.checks.iam_secrets:access_key_secret_exposed",
+    "sensitive_parameter_in_clear": "iaclint.checks.iam_secrets:sensitive_parameter_in_clear",
     # --- encryption (iaclint/checks/encryption.py) ---
     "bucket_policy_denies_insecure_transport": (
         "iaclint.checks.encryption:bucket_policy_denies_insecure_transport"
     ),
+    "policy_without_tls_deny": "iaclint.checks.encryption:policy_without_tls_deny",
     # --- network (iaclint/checks/network.py) ---
     "rds_publicly_accessible": "iaclint.checks.network:rds_publicly_accessible",
     "s3_public_access_block_off": "iaclint.checks.network:s3_public_access_block_off",
@@ -51,7 +62,27 @@ CHECKS: dict[str, str] = {
     "no_security_group": "iaclint.checks.network:no_security_group",
     "public_ip_on_private_tier": "iaclint.checks.network:public_ip_on_private_tier",
     "s3_cors_any_origin": "iaclint.checks.network:s3_cors_any_origin",
+    "internal_resource_open_to_internet": (
+        "iaclint.checks.network:internal_resource_open_to_internet"
+    ),
+    "data_store_in_public_subnet": "iaclint.checks.network:data_store_in_public_subnet",
+    "private_api_without_policy": "iaclint.checks.network:private_api_without_policy",
+    "api_cors_any_origin": "iaclint.checks.network:api_cors_any_origin",
+    "instance_ssh_reachable": "iaclint.checks.network:instance_ssh_reachable",
+    "internet_facing_lb_in_private_subnet": (
+        "iaclint.checks.network:internet_facing_lb_in_private_subnet"
+    ),
+    "nacl_duplicate_rule_numbers": "iaclint.checks.network:nacl_duplicate_rule_numbers",
+    "nat_gateway_in_private_subnet": "iaclint.checks.network:nat_gateway_in_private_subnet",
+    "internet_gateway_unattached_or_unrouted": (
+        "iaclint.checks.network:internet_gateway_unattached_or_unrouted"
+    ),
+    "public_rds_without_vpc_dns": "iaclint.checks.network:public_rds_without_vpc_dns",
+    "subnet_without_route_table": "iaclint.checks.network:subnet_without_route_table",
+    "api_stage_without_throttling": "iaclint.checks.network:api_stage_without_throttling",
+    "public_entry_point_without_waf": "iaclint.checks.network:public_entry_point_without_waf",
     # --- availability and data-protection (iaclint/checks/availability.py) ---
+    "s3_replication_prerequisites": "iaclint.checks.data_protection:s3_replication_prerequisites",
     "rds_backup_retention": "iaclint.checks.availability:rds_backup_retention",
     "stateful_deletion_policy": "iaclint.checks.availability:stateful_deletion_policy",
     "subnet_group_single_az": "iaclint.checks.availability_zones:subnet_group_single_az",
@@ -63,21 +94,57 @@ CHECKS: dict[str, str] = {
     ),
     "load_balancer_single_az": "iaclint.checks.availability_zones:load_balancer_single_az",
     "async_lambda_without_dlq": "iaclint.checks.availability_dlq:async_lambda_without_dlq",
-    # --- limits and logging (iaclint/checks/limits_logging.py) ---
-    "lambda_function_bounds": "iaclint.checks.limits_logging:lambda_function_bounds",
-    "sqs_queue_bounds": "iaclint.checks.limits_logging:sqs_queue_bounds",
-    "security_group_rule_quota": "iaclint.checks.limits_logging:security_group_rule_quota",
-    "lambda_reserved_concurrency": "iaclint.checks.limits_logging:lambda_reserved_concurrency",
-    "dynamodb_index_counts": "iaclint.checks.limits_logging:dynamodb_index_counts",
-    "cloudtrail_region_coverage": "iaclint.checks.limits_logging:cloudtrail_region_coverage",
-    "s3_bucket_access_logging": "iaclint.checks.limits_logging:s3_bucket_access_logging",
-    "load_balancer_access_logs": "iaclint.checks.limits_logging:load_balancer_access_logs",
-    "api_stage_logging": "iaclint.checks.limits_logging:api_stage_logging",
-    "alarm_without_actions": "iaclint.checks.limits_logging:alarm_without_actions",
+    "aurora_cluster_single_instance": (
+        "iaclint.checks.availability_clusters:aurora_cluster_single_instance"
+    ),
+    # --- limits and logging (iaclint/checks/limits.py, logging_checks.py) ---
+    "lambda_function_bounds": "iaclint.checks.limits:lambda_function_bounds",
+    "sqs_queue_bounds": "iaclint.checks.limits:sqs_queue_bounds",
+    "security_group_rule_quota": "iaclint.checks.limits:security_group_rule_quota",
+    "lambda_reserved_concurrency": "iaclint.checks.limits:lambda_reserved_concurrency",
+    "dynamodb_index_counts": "iaclint.checks.limits:dynamodb_index_counts",
+    "sqs_visibility_below_function_timeout": (
+        "iaclint.checks.limits:sqs_visibility_below_function_timeout"
+    ),
+    "cloudtrail_region_coverage": "iaclint.checks.logging_checks:cloudtrail_region_coverage",
+    "s3_bucket_access_logging": "iaclint.checks.logging_checks:s3_bucket_access_logging",
+    "load_balancer_access_logs": "iaclint.checks.logging_checks:load_balancer_access_logs",
+    "api_stage_logging": "iaclint.checks.logging_checks:api_stage_logging",
+    "alarm_without_actions": "iaclint.checks.logging_checks:alarm_without_actions",
+    "s3_access_logs_to_itself": "iaclint.checks.logging_checks:s3_access_logs_to_itself",
     # --- cost (iaclint/checks/cost.py) ---
-    # --- other (iaclint/checks/general.py) ---
+    "elastic_ip_unattached": "iaclint.checks.cost:elastic_ip_unattached",
+    # --- other (iaclint/checks/general.py, general_wiring.py, general_services.py) ---
+    "template_without_resources": "iaclint.checks.general:template_without_resources",
+    "unknown_template_section": "iaclint.checks.general:unknown_template_section",
+    "sam_without_transform": "iaclint.checks.general:sam_without_transform",
+    "duplicate_export_name": "iaclint.checks.general:duplicate_export_name",
+    "volume_attachment_zone": "iaclint.checks.general_wiring:volume_attachment_zone",
+    "api_deployment_wiring": "iaclint.checks.general_wiring:api_deployment_wiring",
+    "pipeline_without_approval": "iaclint.checks.general_services:pipeline_without_approval",
+    "ecs_fixed_host_port": "iaclint.checks.general_wiring:ecs_fixed_host_port",
+    "parameter_without_aws_type": "iaclint.checks.general:parameter_without_aws_type",
+    "hard_coded_environment": "iaclint.checks.general:hard_coded_environment",
+    "lambda_recursion": "iaclint.checks.general_wiring:lambda_recursion",
+    "website_blocked_from_public": "iaclint.checks.general_wiring:website_blocked_from_public",
+    "stage_alias_without_permission": (
+        "iaclint.checks.general_wiring:stage_alias_without_permission"
+    ),
     # --- sam (iaclint/checks/sam.py) ---
+    "api_event_without_authorization": "iaclint.checks.sam:api_event_without_authorization",
+    "policy_template_on_any_resource": "iaclint.checks.sam:policy_template_on_any_resource",
     # --- validity (iaclint/checks/validity.py) ---
+    "unknown_resource_type": "iaclint.checks.validity:unknown_resource_type",
+    "unknown_property": "iaclint.checks.validity:unknown_property",
+    "missing_required_property": "iaclint.checks.validity:missing_required_property",
+    "wrong_value_type": "iaclint.checks.validity:wrong_value_type",
+    "value_not_allowed": "iaclint.checks.validity:value_not_allowed",
+    "string_pattern_or_length": "iaclint.checks.validity:string_pattern_or_length",
+    "number_out_of_range": "iaclint.checks.validity:number_out_of_range",
+    "property_combination": "iaclint.checks.validity:property_combination",
+    "read_only_property": "iaclint.checks.validity:read_only_property",
+    "getatt_unknown_attribute": "iaclint.checks.validity:getatt_unknown_attribute",
+    "malformed_intrinsic": "iaclint.checks.validity_intrinsics:malformed_intrinsic",
 }
 
 
@@ -90,7 +157,9 @@ def get_check(name: str) -> Any:
 # (evaluator, focus, node) and returns a language.Result.
 PREDICATES: dict[str, str] = {
     # --- iam ---
+    "secret_looking_name": "iaclint.checks.iam_secrets:secret_looking_name",
     # --- encryption ---
+    "secret_variables": "iaclint.checks.iam_secrets:secret_variables",
     # --- network ---
     "all_ports": "iaclint.checks.network:all_ports",
     # --- availability and data-protection ---
@@ -99,6 +168,7 @@ PREDICATES: dict[str, str] = {
     # --- limits and logging ---
     # --- cost ---
     # --- other ---
+    "fargate_size_invalid": "iaclint.checks.general_services:fargate_size_invalid",
     # --- sam ---
     # --- validity ---
 }
