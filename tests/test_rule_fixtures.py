@@ -25,6 +25,12 @@ FIXTURE_FILES = sorted(
 _STRUCTURAL_CHECKS = {
     "resource_count", "parameter_count", "output_count", "mapping_count", "logical_id_form",
     "template_body_size",
+    # other: the template's top-level shape and SAM syntax, not resource values
+    "template_without_resources", "unknown_template_section", "sam_without_transform",
+    # validity: names, shapes and presence of properties, not their values
+    "unknown_resource_type", "unknown_property", "missing_required_property",
+    "property_combination", "read_only_property", "getatt_unknown_attribute",
+    "malformed_intrinsic",
 }  # fmt: skip
 STRUCTURAL = {
     r.id for r in RULES if r.id.startswith("TPL") or r.check.get("python") in _STRUCTURAL_CHECKS
