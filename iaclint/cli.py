@@ -79,9 +79,25 @@ def _analysis_options(command: F) -> F:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="iaclint", message="%(prog)s %(version)s")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _param, value: _print_version(ctx, value),
+    help="Show the version and the resource schemas' date, and exit.",
+)
 def cli() -> None:
     """Lint AWS CloudFormation and SAM templates against AWS best practices."""
+
+
+def _print_version(ctx: click.Context, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from iaclint.schemas.store import describe_version  # reads one small JSON file
+
+    click.echo(f"iaclint {__version__}\n{describe_version()}")
+    ctx.exit()
 
 
 @cli.command()

@@ -13,7 +13,9 @@ LINE = re.compile(
 
 def test_version(cli):
     code, out, _ = cli("--version")
-    assert code == 0 and out.strip() == "iaclint 0.1.0"
+    first, schemas = out.strip().splitlines()
+    assert code == 0 and first == "iaclint 0.1.0"
+    assert schemas.startswith("resource schemas: ") and "types" in schemas
 
 
 def test_clean_template_exits_0(cli):

@@ -74,3 +74,18 @@ def test_installed_wheel_checks_a_template(installed, tmp_path):
     )  # fmt: skip
     assert result.returncode == 1
     assert "[ENC001]" in result.stdout
+
+
+def test_installed_wheel_carries_the_resource_schemas(installed, tmp_path):
+    version = subprocess.run(
+        [str(installed / "bin" / "iaclint"), "--version"],
+        capture_output=True, text=True, cwd=tmp_path, check=True,
+    ).stdout  # fmt: skip
+    assert "resource schemas: " in version
+    template = str(FIXTURES / "rules" / "VAL007" / "bad.yaml")
+    result = subprocess.run(
+        [str(installed / "bin" / "iaclint"), "check", "--select", "VAL", template],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "must be between 0 and 35, got 40" in result.stdout

@@ -186,7 +186,8 @@ def show_value(value: Any) -> str:
     if isinstance(value, Unknown):
         return "unknown"
     if isinstance(value, dict | list):
-        text = json.dumps(value, default=str, separators=(",", ":"))
+        # sorted keys: a message must not depend on the order of keys in the template
+        text = json.dumps(value, default=str, separators=(",", ":"), sort_keys=True)
         return text if len(text) <= 60 else text[:57] + "..."
     return str(value)
 

@@ -96,7 +96,8 @@ def enumerate_scenarios(
             domains[name] = list(dict.fromkeys(param.allowed_values))
         elif not param.has_default:
             literals = [lit for n, lit in pairs if n == name and lit is not None]
-            domains[name] = [*dict.fromkeys(literals), OTHER]
+            # sorted: the scenarios must not depend on the order of keys in the template
+            domains[name] = [*sorted(dict.fromkeys(literals), key=repr), OTHER]
     if not domains:
         return ScenarioSet((Scenario(),), 1)
     names = sorted(domains)

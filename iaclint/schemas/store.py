@@ -1,0 +1,64 @@
+"""Read the bundled resource schemas, one type at a time.
+
+`resources.zip` holds one minified JSON document per resource type, named after the type;
+the zip's central directory is the index. Nothing is read at import time: a `SchemaStore`
+opens the archive on first use and parses only the types asked for, once each.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+
+def data_dir() -> Path:
+    return Path(__file__).parent / "data"
+
+
+def schema_meta() -> dict[str, Any]:
+    """Where the bundled data comes from: `source`, `date` and `types`."""
+    data: dict[str, Any] = json.loads((data_dir() / "meta.json").read_text())
+    return data
+
+
+def describe_version() -> str:
+    meta = schema_meta()
+    return f"resource schemas: {meta['types']} types, {meta['source']}, {meta['date']}"
+
+
+class SchemaStore:
+    """The schemas of one run: each type's document parsed on first use and kept."""
+
+    def __init__(self, archive: Path | None = None) -> None:
+        self._archive_path = archive or data_dir() / "resources.zip"
+        self._loaded: dict[str, dict[str, Any] | None] = {}
+
+    @cached_property
+    def _archive(self) -> zipfile.ZipFile:
+        return zipfile.ZipFile(self._archive_path)
+
+    @cached_property
+    def type_names(self) -> frozenset[str]:
+        return frozenset(self._archive.namelist())
+
+    @cached_property
+    def _extensions(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((data_dir() / "extensions.json").read_text())
+        return data
+
+    def get(self, type_name: str) -> dict[str, Any] | None:
+        """The schema of `type_name`, or None for a type the data does not know."""
+        if type_name in self._loaded:
+            return self._loaded[type_name]
+        schema: dict[str, Any] | None = None
+        if type_name in self.type_names:
+            schema = json.loads(self._archive.read(type_name))
+            for name, extra in self._extensions.get(type_name, {}).items():
+                prop = schema.get("properties", {}).get(name)
+                if not name.startswith("$") and isinstance(prop, dict):
+                    prop.update(extra)
+        self._loaded[type_name] = schema
+        return schema
