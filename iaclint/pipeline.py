@@ -89,7 +89,12 @@ def _lint(
                 path, diagnostics=(Diagnostic(path, 1, 1, str(exc), "not-a-template", "note"),)
             )
         return FileResult(path)
-    findings, diagnostics = analyse(template, rules, options)
+    if template.is_sam:  # the SAM stage (and the translator) only for templates that need it
+        from iaclint.sam import analyse_sam
+
+        findings, diagnostics = analyse_sam(template, rules, options)
+    else:
+        findings, diagnostics = analyse(template, rules, options)
     findings = _after_rules(template, findings, rules, settings)
     notes = list(doc.notes)
     if template.foreign_resources and not notes:

@@ -39,3 +39,10 @@ def test_check_on_one_template_imports_only_what_it_uses():
     }
     assert not unused & modules
     assert "iaclint.pipeline" in modules
+
+
+def test_only_sam_templates_import_the_sam_translator():
+    plain = _imported("check", fixture_path("graph", "network.yaml"))
+    assert not {"samtranslator", "iaclint.sam", "boto3"} & plain
+    sam = _imported("check", fixture_path("sam", "function_url.yaml"))
+    assert {"samtranslator", "iaclint.sam"} <= sam

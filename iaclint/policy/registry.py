@@ -44,6 +44,9 @@ CHECKS: dict[str, str] = {
     "notification_target_without_permission": (
         "iaclint.checks.iam:notification_target_without_permission"
     ),
+    "sns_to_sqs_without_policy": "iaclint.checks.iam:sns_to_sqs_without_policy",
+    "event_target_without_permission": "iaclint.checks.iam:event_target_without_permission",
+    "api_key_without_usage_plan": "iaclint.checks.iam:api_key_without_usage_plan",
     "hard_coded_secret": "iaclint.checks.iam_secrets:hard_coded_secret",
     "aws_credentials_in_configuration": (
         "iaclint.checks.iam_secrets:aws_credentials_in_configuration"
@@ -55,6 +58,7 @@ CHECKS: dict[str, str] = {
         "iaclint.checks.encryption:bucket_policy_denies_insecure_transport"
     ),
     "policy_without_tls_deny": "iaclint.checks.encryption:policy_without_tls_deny",
+    "rds_tls_not_enforced": "iaclint.checks.encryption:rds_tls_not_enforced",
     # --- network (iaclint/checks/network.py) ---
     "rds_publicly_accessible": "iaclint.checks.network:rds_publicly_accessible",
     "s3_public_access_block_off": "iaclint.checks.network:s3_public_access_block_off",

@@ -37,6 +37,8 @@ NOTIFICATIONS = {
     "not-a-template": "The file is not a CloudFormation template and was not checked.",
     "unsupported-tag": "Part of the template uses tags iaclint cannot expand.",
     "scenario-cap": "Only some parameter combinations were checked.",
+    "sam-not-expanded": "The SAM translator could not expand the template; its serverless "
+    "resources were checked as written.",
     "analysis-error": "A rule failed on this template; the other rules ran.",
     "internal-error": "iaclint failed on this file; the other files were checked.",
 }
