@@ -33,6 +33,14 @@ def code_signature() -> str:
             digest.update(
                 f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode()
             )
+    # The SAM translator decides what SAM templates expand to; its installed files stand
+    # for its version without importing it.
+    from importlib.util import find_spec
+
+    spec = find_spec("samtranslator")
+    if spec is not None and spec.origin:
+        stat = Path(spec.origin).stat()
+        digest.update(f"samtranslator:{spec.origin}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
 
 
