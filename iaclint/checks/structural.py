@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
+from typing import Any
 
 from iaclint.graph.build import NodeKey, Reference
 from iaclint.model.template import Template
@@ -113,18 +114,35 @@ def _name_cycles(ctx: CheckContext, resources: set[NodeKey]) -> Iterator[Violati
     import networkx as nx
 
     sub = ctx.graph.subgraph(resources)
-    spans = ctx.template.spans
+    # Each cycle starts at its alphabetically first resource and follows the shortest way
+    # back, neighbours in name order: the same cycle whatever the template's layout.
     for component in nx.strongly_connected_components(sub):
-        nodes = sorted(component, key=lambda n: spans.nearest(("Resources", n[1]))[1])
-        start = nodes[0]
+        start = min(component)
         if len(component) == 1 and not sub.has_edge(start, start):
             continue
-        cycle_edges = nx.find_cycle(sub.subgraph(component), source=start)
-        names = [edge[0][1] for edge in cycle_edges] + [cycle_edges[-1][1][1]]
-        first_ref = sub.edges[cycle_edges[0][0], cycle_edges[0][1]]["refs"][0]
-        yield Violation(
-            first_ref.path, {"cycle": " -> ".join(f"`{n}`" for n in names)}, logical_id=start[1]
-        )
+        names = _shortest_cycle(sub, start, component)
+        first_ref = sub.edges[start, names[1]]["refs"][0]
+        labels = " -> ".join(f"`{node[1]}`" for node in names)
+        yield Violation(first_ref.path, {"cycle": labels}, logical_id=start[1])
+
+
+def _shortest_cycle(graph: Any, start: NodeKey, component: set[NodeKey]) -> list[NodeKey]:
+    previous: dict[NodeKey, NodeKey] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for succ in sorted(s for s in graph.successors(node) if s in component):
+                if succ == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(previous[path[-1]])
+                    return [*reversed(path), start]
+                if succ not in previous:
+                    previous[succ] = node
+                    following.append(succ)
+        frontier = following
+    return [start, start]
 
 
 def undefined_condition(ctx: CheckContext) -> Iterator[Violation]:
