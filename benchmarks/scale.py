@@ -1,0 +1,72 @@
+"""Does cost grow linearly? Time `iaclint check` on generated templates: 500 resources, and
+20 independent conditions (2**20 scenarios, over the cap).
+
+    python benchmarks/scale.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def five_hundred_resources() -> str:
+    body = "".join(
+        f"  Queue{i}:\n    Type: AWS::SQS::Queue\n    Properties:\n"
+        f"      QueueName: !Sub '${{AWS::StackName}}-{i}'\n      VisibilityTimeout: 60\n"
+        f"  Topic{i}:\n    Type: AWS::SNS::Topic\n    DependsOn: Queue{i}\n"
+        for i in range(250)
+    )
+    return "Resources:\n" + body
+
+
+def twenty_conditions() -> str:
+    params = "".join(
+        f"  P{i}:\n    Type: String\n    AllowedValues: [a, b]\n    Default: a\n" for i in range(20)
+    )
+    conditions = "".join(f"  C{i}: !Equals [!Ref P{i}, b]\n" for i in range(20))
+    resources = "".join(
+        f"  Db{i}:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      Engine: mysql\n"
+        f"      DBInstanceClass: db.t3.micro\n      StorageEncrypted: !If [C{i}, true, false]\n"
+        for i in range(20)
+    )
+    return f"Parameters:\n{params}Conditions:\n{conditions}Resources:\n{resources}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    iaclint = str(Path(sys.executable).parent / "iaclint")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    with tempfile.TemporaryDirectory() as folder:
+        for name, text in (
+            ("500-resources", five_hundred_resources()),
+            ("20-conditions", twenty_conditions()),
+        ):
+            path = Path(folder) / f"{name}.yaml"
+            path.write_text(text)
+            command = [iaclint, "check", "--no-cache", "--fail-level", "note", str(path)]
+            subprocess.run(command, capture_output=True, env=env, check=False)  # warm-up
+            walls = []
+            for _ in range(args.runs):
+                start = time.perf_counter()
+                result = subprocess.run(
+                    command, capture_output=True, text=True, env=env, check=False
+                )
+                walls.append(time.perf_counter() - start)
+            cap = " (scenario cap reported)" if "scenario-cap" in result.stdout else ""
+            runs = ", ".join(f"{w:.2f}" for w in walls)
+            summary = result.stdout.strip().splitlines()[-1]
+            print(f"| {name} | {statistics.median(walls):.3f} | {runs} | {summary}{cap} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
