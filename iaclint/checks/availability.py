@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from iaclint.checks.common import as_integer
 from iaclint.load.document import Path
 from iaclint.model.template import Resource
 from iaclint.policy.context import CheckContext, Violation
@@ -36,15 +37,6 @@ def is_true(value: Any) -> bool | None:
     if contains_unknown(value):
         return None
     return value is not ABSENT and same_value(value, True)
-
-
-def _integer(value: Any) -> int | None:
-    if isinstance(value, bool) or contains_unknown(value):
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
 
 
 def show(value: Any) -> str:
@@ -82,7 +74,7 @@ def rds_backup_retention(resource: Resource, ctx: CheckContext) -> Iterator[Viol
     if _rds_member_or_replica(ctx, resource):
         return
     value, path = get(ctx, resource, "Properties.BackupRetentionPeriod")
-    days = DEFAULT_RETENTION_DAYS if value is ABSENT else _integer(value)
+    days = DEFAULT_RETENTION_DAYS if value is ABSENT else as_integer(value)
     if days is None:
         return
     shown = "not set; unset means 1 day" if value is ABSENT else show(value)

@@ -1,4 +1,4 @@
-"""Value helpers shared by the limits (LIM) and logging (LOG) checks: known numbers, SAM
+"""Value helpers shared by the Python checks: known numbers, SAM
 `Globals` inheritance, and where a finding about a missing property points. Every helper
 answers "not known" (None) for a value iaclint cannot know."""
 
@@ -10,7 +10,7 @@ from typing import Any
 from iaclint.load.document import Path
 from iaclint.model.template import Resource
 from iaclint.policy.context import CheckContext
-from iaclint.policy.language import Focus, contains_unknown, lookup
+from iaclint.policy.language import Focus, as_float, contains_unknown, lookup
 from iaclint.resolve.values import ABSENT, Unknown
 
 FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
@@ -18,16 +18,27 @@ FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 
 def as_number(value: Any) -> float | None:
     """A known number (CloudFormation also takes numbers as strings), else None."""
+    return None if contains_unknown(value) else as_float(value)
+
+
+def as_integer(value: Any) -> int | None:
+    """A known integer (also from a string), else None."""
     if isinstance(value, bool) or contains_unknown(value):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def raw_at(data: Any, path: Path) -> Any:
+    """The template's value at a source path as written, or None."""
+    for part in path:
         try:
-            return float(value.strip())
-        except ValueError:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
             return None
-    return None
+    return data
 
 
 def show_number(number: float) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from iaclint.checks.common import raw_at
 from iaclint.iam.policies import Statement, action_matches, principal_is_everyone, statements
 from iaclint.load.document import Path
 from iaclint.model.template import SAM_TRANSFORM, Resource, Template
@@ -298,20 +299,11 @@ def _resource_patterns(statement: Statement, bucket: Resource, ctx: CheckContext
         return [_UNKNOWN]
     if statement.resources is None:
         return []
-    raw = _raw_at(ctx.template.data, statement.source("Resource"))
+    raw = raw_at(ctx.template.data, statement.source("Resource"))
     if raw is None:  # not in the template as written, e.g. inside a JSON string
         return [_known_text(entry) for entry in statement.resources]
     entries = raw if isinstance(raw, list) else [raw]
     return [_render(entry, bucket, ctx) for entry in entries]
-
-
-def _raw_at(data: Any, path: Path) -> Any:
-    for part in path:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
 
 
 def _render(value: Any, bucket: Resource, ctx: CheckContext) -> str:

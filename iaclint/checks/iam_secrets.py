@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from iaclint.checks.common import raw_at
 from iaclint.findings.finding import format_property_path
 from iaclint.load.document import Path
 from iaclint.model.template import Resource
@@ -70,15 +71,6 @@ def secret_looking_name(evaluator: Evaluator, focus: Focus, node: dict[str, Any]
 # -- is a value written into the template? ------------------------------------------------
 
 
-def _raw_at(data: Any, path: Path) -> Any:
-    for part in path:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
-
-
 def _names_no_echo(raw: Any, ctx: CheckContext) -> bool:
     """Does the expression as written use a NoEcho parameter?"""
     params = ctx.template.parameters
@@ -103,7 +95,7 @@ def written_in_template(value: Any, path: Path, ctx: CheckContext) -> bool:
     """A non-empty string that is a literal or a parameter's Default, not a NoEcho value."""
     if not isinstance(value, str) or not value.strip():
         return False
-    return not _names_no_echo(_raw_at(ctx.template.data, path), ctx)
+    return not _names_no_echo(raw_at(ctx.template.data, path), ctx)
 
 
 # -- where the values are ------------------------------------------------------------------
@@ -246,7 +238,7 @@ def aws_credentials_in_configuration(resource: Resource, ctx: CheckContext) -> I
         return
     # User data is usually built with Fn::Sub or Fn::Join; a key is a literal part of it.
     start = (*resource.path, *dotted.split("."))
-    for text, path in _strings(_raw_at(ctx.template.data, start), start):
+    for text, path in _strings(raw_at(ctx.template.data, start), start):
         secret = _SECRET_KEY_ASSIGNMENT.search(text)
         if _is_key_id(text) or (secret and "EXAMPLE" not in secret.group("key")):
             yield _violation(resource, path, "AWS access keys")
@@ -307,14 +299,14 @@ def access_key_secret_exposed(ctx: CheckContext) -> Iterator[Violation]:
         if dotted is None or not ctx.is_active(resource):
             continue
         start = (*resource.path, *dotted.split("."))
-        for key, path in _secret_access_key_uses(_raw_at(ctx.template.data, start), start, keys):
+        for key, path in _secret_access_key_uses(raw_at(ctx.template.data, start), start, keys):
             args = {"subject": f"resource `{resource.logical_id}`", "key": key}
             yield Violation(path, args, resource.logical_id)
     for output in ctx.template.outputs.values():
         if output.condition is not None and ctx.resolver.condition(output.condition) is False:
             continue
         start = (*output.path, "Value")
-        for key, path in _secret_access_key_uses(_raw_at(ctx.template.data, start), start, keys):
+        for key, path in _secret_access_key_uses(raw_at(ctx.template.data, start), start, keys):
             yield Violation(path, {"subject": f"output `{output.name}`", "key": key})
 
 
@@ -351,7 +343,7 @@ def sensitive_parameter_in_clear(ctx: CheckContext) -> Iterator[Violation]:
         if output.condition is not None and ctx.resolver.condition(output.condition) is False:
             continue
         start = (*output.path, "Value")
-        if _names_no_echo(_raw_at(ctx.template.data, start), ctx):
+        if _names_no_echo(raw_at(ctx.template.data, start), ctx):
             yield Violation(
                 start,
                 {"subject": f"Output `{output.name}`", "problem": _RETURNED},
@@ -381,7 +373,7 @@ def secret_variables(evaluator: Evaluator, focus: Focus, node: dict[str, Any]) -
         if not secret_looking(name):
             continue
         where = child_source(variables, path, name)
-        raw = _raw_at(ctx.template.data, where)
+        raw = raw_at(ctx.template.data, where)
         if any(_SECRET_REFERENCE.search(text) for text, _ in _strings(raw, where)):
             hits.append(Hit(where, name))
         elif isinstance(value, str):

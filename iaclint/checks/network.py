@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
+from iaclint.checks.common import as_integer
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.policy.language import (
     Focus,
@@ -1128,15 +1129,6 @@ def internet_facing_lb_in_private_subnet(
 
 
 # -- NET022 ------------------------------------------------------------------------
-def _rule_number(value: Any) -> int | None:
-    if isinstance(value, bool) or contains_unknown(value):
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
-
-
 def nacl_duplicate_rule_numbers(ctx: CheckContext) -> Iterator[Violation]:
     """Two entries of one network ACL with the same direction and rule number: the second
     one fails to create."""
@@ -1161,7 +1153,7 @@ def nacl_duplicate_rule_numbers(ctx: CheckContext) -> Iterator[Violation]:
         else:
             continue
         number_value, number_path = lookup(focus, "Properties.RuleNumber")
-        number = _rule_number(number_value)
+        number = as_integer(number_value)
         if number is None:
             continue
         key = (acl_name, outbound, number)

@@ -103,7 +103,8 @@ def contains_unknown(value: Any) -> bool:
     return False
 
 
-def _number(value: Any) -> float | None:
+def as_float(value: Any) -> float | None:
+    """A number, also from a numeric string as CloudFormation takes it; None otherwise."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -133,7 +134,7 @@ def same_value(actual: Any, expected: Any, ignore_case: bool = False) -> bool:
             "true" if expected else "false"
         )
     if isinstance(expected, int | float):
-        number = _number(actual)
+        number = as_float(actual)
         return number is not None and number == float(expected)
     if isinstance(expected, str):
         text = _text(actual)
@@ -174,7 +175,7 @@ def _compare(op: str, arg: Any, value: Any, node: dict[str, Any]) -> Tri:
     if op == "not_one_of":
         return _tri(not any(same_value(value, a, ignore_case) for a in arg))
     if op in ("gt", "gte", "lt", "lte"):
-        number = _number(value)
+        number = as_float(value)
         return Tri.FALSE if number is None else _numeric({op: arg}, number)
     if op == "matches":
         text = _text(value)
@@ -233,7 +234,7 @@ def port_covers(item: Any, port: int | str) -> Tri:
     high = ports.get("ToPort", ports.get("To", ABSENT)) if isinstance(ports, dict) else ABSENT
     if isinstance(low, Unknown) or isinstance(high, Unknown):
         return Tri.UNKNOWN
-    low_n, high_n = _number(low), _number(high)
+    low_n, high_n = as_float(low), as_float(high)
     if low_n is None or high_n is None:
         return Tri.FALSE
     if low_n == -1 and high_n == -1:
@@ -484,7 +485,7 @@ class Evaluator:
                     value, _ = lookup(self.ctx.resolved_focus(resource), term["sum_of"])
                     if value is ABSENT:
                         continue
-                    number = _number(value)
+                    number = as_float(value)
                     if number is None:
                         return None
                     amount = number
