@@ -33,6 +33,27 @@ _TCP_UDP = ("tcp", "udp", "6", "17")
 
 
 # -- shared helpers ------------------------------------------------------------------
+def _route_tables(ctx: CheckContext, subnet: Resource) -> list[Resource] | None:
+    """The template's route tables associated with the subnet, or None when they cannot be
+    known: without an association the subnet uses the VPC's main route table, which a
+    template cannot show, and a table from elsewhere cannot be read either."""
+    associations = [
+        a
+        for a in ctx.query.referrers(
+            subnet.logical_id, "AWS::EC2::SubnetRouteTableAssociation", "SubnetId"
+        )
+        if ctx.is_active(a)
+    ]
+    tables = [
+        t
+        for a in associations
+        for t in ctx.query.targets(a.logical_id, "AWS::EC2::RouteTable", "RouteTableId")
+    ]
+    if not tables or len(tables) < len(associations):
+        return None
+    return tables
+
+
 def opens_every_port(rule: Any) -> Tri:
     """A security group or NACL rule that allows every port: protocol -1, or TCP/UDP over
     0-65535 (also written 1-65535: port 0 is reserved and never used)."""
@@ -477,21 +498,8 @@ def _private_subnet_maps_public_ip(
     value, path = lookup(focus, "Properties.MapPublicIpOnLaunch")
     if not _is_true(value):
         return
-    associations = [
-        a
-        for a in ctx.query.referrers(
-            resource.logical_id, "AWS::EC2::SubnetRouteTableAssociation", "SubnetId"
-        )
-        if ctx.is_active(a)
-    ]
-    tables = [
-        t
-        for a in associations
-        for t in ctx.query.targets(a.logical_id, "AWS::EC2::RouteTable", "RouteTableId")
-    ]
-    # Without an association the subnet uses the VPC's main route table, which a template
-    # cannot show; a table from elsewhere cannot be read either.
-    if not tables or len(tables) < len(associations):
+    tables = _route_tables(ctx, resource)
+    if tables is None:
         return
     for table in tables:
         if _route_to_internet_gateway(ctx, table) is not False:
@@ -1070,20 +1078,8 @@ def instance_ssh_reachable(resource: Resource, ctx: CheckContext) -> Iterator[Vi
 # -- NET021 ------------------------------------------------------------------------
 def _subnet_is_private(ctx: CheckContext, subnet: Resource) -> list[Resource] | None:
     """The subnet's route tables when it surely has no route to an internet gateway."""
-    associations = [
-        a
-        for a in ctx.query.referrers(
-            subnet.logical_id, "AWS::EC2::SubnetRouteTableAssociation", "SubnetId"
-        )
-        if ctx.is_active(a)
-    ]
-    tables = [
-        t
-        for a in associations
-        for t in ctx.query.targets(a.logical_id, "AWS::EC2::RouteTable", "RouteTableId")
-    ]
-    # Without an association the main route table applies, which a template cannot show.
-    if not tables or len(tables) < len(associations):
+    tables = _route_tables(ctx, subnet)
+    if tables is None:
         return None
     if any(_route_to_internet_gateway(ctx, t) is not False for t in tables):
         return None
