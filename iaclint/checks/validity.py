@@ -19,19 +19,21 @@ from iaclint.load.document import Path
 from iaclint.model.template import Resource
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.resolve.values import Unknown, child_source
+from iaclint.schemas.precheck import Check, compile_schema
 from iaclint.schemas.store import SchemaStore
-from iaclint.schemas.validate import validator_for
+from iaclint.schemas.validate import properties_schema, validator_for
 
 # Types without a fixed schema: a custom resource takes whatever its provider reads.
 _FREE_FORM = "AWS::CloudFormation::CustomResource"
 
 
 class _Schemas:
-    """The store plus one compiled validator per type, for one process (one run)."""
+    """The store plus, per type, a compiled fast check and a validator, for one process."""
 
     def __init__(self) -> None:
         self.store = SchemaStore()
         self._validators: dict[str, Any] = {}
+        self._prechecks: dict[str, Check] = {}
 
     def validator(self, type_name: str) -> Any:
         found = self._validators.get(type_name)
@@ -39,6 +41,13 @@ class _Schemas:
             schema = self.store.get(type_name)
             found = self._validators[type_name] = validator_for(schema or {})
         return found
+
+    def surely_valid(self, type_name: str, properties: Any) -> bool:
+        check = self._prechecks.get(type_name)
+        if check is None:
+            schema = self.store.get(type_name) or {}
+            check = self._prechecks[type_name] = compile_schema(properties_schema(schema))
+        return check(properties)
 
 
 @cache
@@ -74,6 +83,8 @@ def _all_problems(ctx: CheckContext) -> Iterator[Problem]:
             continue
         props, where = _properties(ctx, resource)
         if type(props) is Unknown or not isinstance(props, dict):
+            continue
+        if schemas().surely_valid(resource.type, props):
             continue
         validator = schemas().validator(resource.type)
         for error in validator.iter_errors(props):

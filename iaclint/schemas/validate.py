@@ -249,8 +249,13 @@ CloudFormationValidator = validators.extend(
 )
 
 
-def validator_for(schema: dict[str, Any]) -> Any:
-    """A validator for a resource's `Properties` under its provider schema."""
+def properties_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A provider schema as the schema of a resource's `Properties`."""
     body = {key: value for key, value in schema.items() if key != "readOnlyProperties"}
     body.setdefault("type", "object")
-    return CloudFormationValidator(body)
+    return body
+
+
+def validator_for(schema: dict[str, Any]) -> Any:
+    """A validator for a resource's `Properties` under its provider schema."""
+    return CloudFormationValidator(properties_schema(schema))
