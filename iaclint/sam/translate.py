@@ -140,6 +140,9 @@ def _validate_bundled_templates_once() -> None:
 def translate(data: dict[str, Any], parameters: Mapping[str, str], region: str) -> dict[str, Any]:
     """The CloudFormation template SAM deploys for `data` (left unchanged), or
     TranslationFailed with the translator's reasons."""
+    from iaclint.sam.offline_import import import_translator
+
+    import_translator()
     from samtranslator.internal.managed_policies import get_bundled_managed_policy_map
     from samtranslator.model.exceptions import InvalidDocumentException
     from samtranslator.parser.parser import Parser

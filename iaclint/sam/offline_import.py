@@ -1,0 +1,102 @@
+"""Import aws-sam-translator without boto3 and botocore.
+
+The translator imports boto3 and botocore at module level (0.3 s, most of its import time)
+only to create AWS clients: the Serverless Application Repository, AppConfig feature
+toggles, and a session for the region when none is given. iaclint never lets it create
+one (translate.py gives it the region and refuses the repository client), so while the
+translator's modules are imported, placeholder modules stand in for boto3 and botocore;
+anything that would really use them raises. The placeholders are removed from
+`sys.modules` right after, so nothing else in the process ever sees them. If a translator
+version needs more of boto3 at import than the placeholders offer, the real packages are
+imported instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from types import ModuleType
+from typing import Any, NoReturn
+
+TRANSLATOR_MODULES = (
+    "samtranslator.internal.managed_policies",
+    "samtranslator.model.exceptions",
+    "samtranslator.parser.parser",
+    "samtranslator.plugins.application.serverless_app_plugin",
+    "samtranslator.translator.translator",
+)
+
+
+class OfflineError(RuntimeError):
+    """The translator tried to reach AWS."""
+
+
+def _refuse(*_args: Any, **_kwargs: Any) -> NoReturn:
+    raise OfflineError("iaclint runs the SAM translator offline: no AWS clients or sessions")
+
+
+class _Refused:
+    """A class the translator names (in signatures, `isinstance`) but never builds here."""
+
+    def __init__(self, *_args: Any, **_kwargs: Any) -> None:
+        _refuse()
+
+
+class _ClientError(Exception):
+    """Never raised: only a client could raise it."""
+
+
+def _placeholders() -> dict[str, ModuleType]:
+    boto3 = ModuleType("boto3")
+    session = ModuleType("boto3.session")
+    botocore = ModuleType("botocore")
+    client = ModuleType("botocore.client")
+    config = ModuleType("botocore.config")
+    exceptions = ModuleType("botocore.exceptions")
+    session.Session = _Refused  # type: ignore[attr-defined]
+    boto3.Session = _Refused  # type: ignore[attr-defined]
+    boto3.session = session  # type: ignore[attr-defined]
+    boto3.client = _refuse  # type: ignore[attr-defined]
+    boto3.DEFAULT_SESSION = None  # type: ignore[attr-defined]
+    client.BaseClient = _Refused  # type: ignore[attr-defined]
+    config.Config = _Refused  # type: ignore[attr-defined]
+    exceptions.ClientError = _ClientError  # type: ignore[attr-defined]
+    exceptions.EndpointConnectionError = _ClientError  # type: ignore[attr-defined]
+    for name, module in (("client", client), ("config", config), ("exceptions", exceptions)):
+        setattr(botocore, name, module)
+    return {m.__name__: m for m in (boto3, session, botocore, client, config, exceptions)}
+
+
+def import_translator() -> None:
+    """Import the translator's modules that translate.py uses, once per process."""
+    if all(name in sys.modules for name in TRANSLATOR_MODULES):
+        return
+    if "boto3" in sys.modules or "botocore" in sys.modules:
+        _import_all()  # the real packages are loaded already: nothing to save
+        return
+    placeholders = _placeholders()
+    sys.modules.update(placeholders)
+    try:
+        _import_all()
+    except (ImportError, AttributeError):
+        _forget_translator()
+        _remove(placeholders)
+        _import_all()
+    finally:
+        _remove(placeholders)
+
+
+def _import_all() -> None:
+    for name in TRANSLATOR_MODULES:
+        importlib.import_module(name)
+
+
+def _remove(placeholders: dict[str, ModuleType]) -> None:
+    for name, module in placeholders.items():
+        if sys.modules.get(name) is module:
+            del sys.modules[name]
+
+
+def _forget_translator() -> None:
+    for name in [n for n in sys.modules if n == "samtranslator" or n.startswith("samtranslator.")]:
+        del sys.modules[name]
