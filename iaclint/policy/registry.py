@@ -85,6 +85,15 @@ CHECKS: dict[str, str] = {
     "subnet_without_route_table": "iaclint.checks.network:subnet_without_route_table",
     "api_stage_without_throttling": "iaclint.checks.network:api_stage_without_throttling",
     "public_entry_point_without_waf": "iaclint.checks.network:public_entry_point_without_waf",
+    "subnet_without_network_acl": "iaclint.checks.network_acls:subnet_without_network_acl",
+    "nacl_missing_return_traffic": "iaclint.checks.network_acls:nacl_missing_return_traffic",
+    "nacl_allow_shadows_deny": "iaclint.checks.network_acls:nacl_allow_shadows_deny",
+    "nacl_rule_numbers_packed": "iaclint.checks.network_acls:nacl_rule_numbers_packed",
+    "vpc_without_gateway_endpoints": "iaclint.checks.network_cidrs:vpc_without_gateway_endpoints",
+    "cidr_outside_vpc_or_overlapping": (
+        "iaclint.checks.network_cidrs:cidr_outside_vpc_or_overlapping"
+    ),
+    "vpc_peering_overlapping_cidrs": "iaclint.checks.network_cidrs:vpc_peering_overlapping_cidrs",
     # --- availability and data-protection (iaclint/checks/availability.py) ---
     "s3_replication_prerequisites": "iaclint.checks.data_protection:s3_replication_prerequisites",
     "rds_backup_retention": "iaclint.checks.availability:rds_backup_retention",
