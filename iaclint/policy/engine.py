@@ -66,6 +66,9 @@ def analyse(
     hits: dict[tuple[str, Path, str], _Hit] = {}
     failed: set[str] = set()
     checks: dict[str, Any] = {}
+    targets = _targets(template, rules)
+    # A resource rule with nothing of its types in the template has nothing to check.
+    rules = [rule for rule in rules if rule.scope == "template" or targets[rule.id]]
     for rule in rules:
         if "python" in rule.check:
             try:
@@ -87,7 +90,9 @@ def analyse(
             if rule.id in failed:
                 continue
             try:
-                violations = list(_run(rule, checks.get(rule.id), template, ctx))
+                violations = list(
+                    _run(rule, checks.get(rule.id), template, ctx, targets.get(rule.id, []))
+                )
             except Exception as exc:  # a broken rule must not stop the other rules or files
                 failed.add(rule.id)
                 where = traceback.extract_tb(exc.__traceback__)[-1]
@@ -119,9 +124,28 @@ def analyse(
     return findings, diagnostics
 
 
-def _run(rule: Rule, check: Any, template: Template, ctx: CheckContext) -> Iterable[Violation]:
+def _targets(template: Template, rules: list[Rule]) -> dict[str, list[Resource]]:
+    """Each resource rule's resources of its types, in template order."""
+    by_type: dict[str, list[Resource]] = {}
+    for resource in template.resources.values():
+        by_type.setdefault(resource.type, []).append(resource)
+    order = {logical_id: index for index, logical_id in enumerate(template.resources)}
+    targets: dict[str, list[Resource]] = {}
+    for rule in rules:
+        if rule.scope == "template":
+            continue
+        found = [r for t in dict.fromkeys(rule.resource_types) for r in by_type.get(t, ())]
+        if len(rule.resource_types) > 1:
+            found.sort(key=lambda r: order[r.logical_id])
+        targets[rule.id] = found
+    return targets
+
+
+def _run(
+    rule: Rule, check: Any, template: Template, ctx: CheckContext, targets: list[Resource]
+) -> Iterable[Violation]:
     if check is not None:
-        yield from _run_python(rule, check, template, ctx)
+        yield from _run_python(rule, check, ctx, targets)
         return
     evaluator = Evaluator(ctx)
     match, unless = rule.check["match"], rule.check.get("unless")
@@ -130,9 +154,8 @@ def _run(rule: Rule, check: Any, template: Template, ctx: CheckContext) -> Itera
         for hit in iter_hits(evaluator.evaluate(match, focus)):
             yield Violation(hit.path, _message_args(None, hit), at_key=bool(hit.path))
         return
-    types = set(rule.resource_types)
-    for resource in template.resources.values():
-        if resource.type not in types or not ctx.is_active(resource):
+    for resource in targets:
+        if not ctx.is_active(resource):
             continue
         focus = ctx.resolved_focus(resource)
         # An exemption that might apply (TRUE or UNKNOWN) means no finding.
@@ -145,14 +168,13 @@ def _run(rule: Rule, check: Any, template: Template, ctx: CheckContext) -> Itera
 
 
 def _run_python(
-    rule: Rule, check: Any, template: Template, ctx: CheckContext
+    rule: Rule, check: Any, ctx: CheckContext, targets: list[Resource]
 ) -> Iterable[Violation]:
     if rule.scope == "template":
         yield from check(ctx)
         return
-    types = set(rule.resource_types)
-    for resource in template.resources.values():
-        if resource.type in types and ctx.is_active(resource):
+    for resource in targets:
+        if ctx.is_active(resource):
             for violation in check(resource, ctx):
                 if violation.logical_id is None:
                     violation = Violation(
