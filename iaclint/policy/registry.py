@@ -85,6 +85,16 @@ CHECKS: dict[str, str] = {
     "subnet_without_route_table": "iaclint.checks.network:subnet_without_route_table",
     "api_stage_without_throttling": "iaclint.checks.network:api_stage_without_throttling",
     "public_entry_point_without_waf": "iaclint.checks.network:public_entry_point_without_waf",
+    "app_group_admits_cidr": "iaclint.checks.network_tiers:app_group_admits_cidr",
+    "database_group_admits_cidr": "iaclint.checks.network_tiers:database_group_admits_cidr",
+    "ssh_mixed_with_application_ports": (
+        "iaclint.checks.network_tiers:ssh_mixed_with_application_ports"
+    ),
+    "security_group_in_other_vpc": "iaclint.checks.network_tiers:security_group_in_other_vpc",
+    "launched_into_default_vpc": "iaclint.checks.network_tiers:launched_into_default_vpc",
+    "lambda_vpc_without_need": "iaclint.checks.network_tiers:lambda_vpc_without_need",
+    "elastic_ip_on_instance": "iaclint.checks.network_tiers:elastic_ip_on_instance",
+    "cname_to_aws_resource": "iaclint.checks.network_tiers:cname_to_aws_resource",
     "subnet_without_network_acl": "iaclint.checks.network_acls:subnet_without_network_acl",
     "nacl_missing_return_traffic": "iaclint.checks.network_acls:nacl_missing_return_traffic",
     "nacl_allow_shadows_deny": "iaclint.checks.network_acls:nacl_allow_shadows_deny",
