@@ -46,3 +46,12 @@ def test_only_sam_templates_import_the_sam_translator():
     assert not {"samtranslator", "iaclint.sam", "boto3"} & plain
     sam = _imported("check", fixture_path("sam", "function_url.yaml"))
     assert {"samtranslator", "iaclint.sam"} <= sam
+    # The translator imports boto3 only for AWS clients, which iaclint never creates.
+    assert not {"boto3", "botocore"} & sam
+
+
+def test_jsonschema_only_for_a_template_with_schema_problems():
+    valid = _imported("check", "--no-cache", fixture_path("examples", "web-stack.yaml"))
+    assert "iaclint.schemas.precheck" in valid and "jsonschema" not in valid
+    invalid = _imported("check", "--no-cache", fixture_path("rules", "VAL004", "bad.yaml"))
+    assert "jsonschema" in invalid

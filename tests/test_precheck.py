@@ -16,8 +16,8 @@ from iaclint.load.document import LoadError
 from iaclint.load.reader import load_bytes
 from iaclint.resolve.values import Unknown
 from iaclint.schemas.precheck import compile_schema
-from iaclint.schemas.store import SchemaStore
-from iaclint.schemas.validate import CloudFormationValidator, properties_schema
+from iaclint.schemas.store import SchemaStore, properties_schema
+from iaclint.schemas.validate import CloudFormationValidator
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 UNKNOWN = Unknown("a parameter without a value")

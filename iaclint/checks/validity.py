@@ -1,10 +1,11 @@
 """Template validity against AWS's resource provider schemas (VAL001-VAL010; VAL011 is in
 validity_intrinsics.py).
 
-Each resource's `Properties`, resolved for the scenario, are validated once with
-jsonschema (`iaclint/schemas/validate.py`); every rule reads the share of the errors that
-is its family. Only the types a template uses are loaded. Templates with a macro other
-than SAM are skipped: a macro may rewrite anything.
+Each resource's `Properties`, resolved for the scenario, are validated once: a compiled
+fast path (`iaclint/schemas/precheck.py`) clears the valid ones, and jsonschema
+(`iaclint/schemas/validate.py`, imported only then) words the problems of the rest; every
+rule reads the share of the problems that is its family. Only the types a template uses
+are loaded. Templates with a macro other than SAM are skipped: a macro may rewrite anything.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from iaclint.model.template import Resource
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.resolve.values import Unknown, child_source
 from iaclint.schemas.precheck import Check, compile_schema
-from iaclint.schemas.store import SchemaStore
-from iaclint.schemas.validate import properties_schema, validator_for
+from iaclint.schemas.store import SchemaStore, properties_schema
 
 # Types without a fixed schema: a custom resource takes whatever its provider reads.
 _FREE_FORM = "AWS::CloudFormation::CustomResource"
@@ -38,6 +38,8 @@ class _Schemas:
     def validator(self, type_name: str) -> Any:
         found = self._validators.get(type_name)
         if found is None:
+            from iaclint.schemas.validate import validator_for
+
             schema = self.store.get(type_name)
             found = self._validators[type_name] = validator_for(schema or {})
         return found

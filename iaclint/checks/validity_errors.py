@@ -7,16 +7,17 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
-from jsonschema import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from iaclint.findings.finding import format_property_path
 from iaclint.load.document import Path
 from iaclint.model.template import Resource
 from iaclint.policy.engine import show_value
 from iaclint.resolve.values import child_source
-from iaclint.schemas.validate import KMS_FORMATS, TYPES
+from iaclint.schemas.keywords import KMS_FORMATS, TYPE_TESTS
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 _FAMILY = {
     "additionalProperties": "unknown-property",
@@ -101,7 +102,7 @@ def _alternatives(
         types
         and all(isinstance(t, str) for t in flat)
         and len(types) == len(subschemas)
-        and not any(TYPES.is_type(value, t) for t in flat)
+        and not any(t in TYPE_TESTS and TYPE_TESTS[t](value) for t in flat)
     ):
         types = flat
         words = " or ".join(_TYPE_WORDS.get(t, t) for t in types)

@@ -16,7 +16,7 @@ from iaclint.checks.structural import _has_macro
 from iaclint.load.document import Path
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.resolve.values import Unknown
-from iaclint.schemas.validate import as_number
+from iaclint.schemas.keywords import as_number
 
 _SECTIONS = ("Resources", "Outputs", "Conditions")
 

@@ -18,31 +18,9 @@ from collections.abc import Callable
 from typing import Any
 
 from iaclint.resolve.values import Unknown
-from iaclint.schemas.validate import (
-    _OVERRIDES,
-    _compiled,
-    _is_boolean,
-    _is_integer,
-    _is_number,
-    _is_rain_directive,
-    _is_string,
-)
+from iaclint.schemas.keywords import LEAVES, TYPE_TESTS, compiled, is_rain_directive
 
 Check = Callable[[Any], bool]
-_KNOWN_TYPES: dict[str, Callable[[Any], bool]] = {
-    "string": lambda v: _is_string(None, v),
-    "integer": lambda v: _is_integer(None, v),
-    "number": lambda v: _is_number(None, v),
-    "boolean": lambda v: _is_boolean(None, v),
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "null": lambda v: v is None,
-}
-# Keywords whose override has no use for the validator: called as they are.
-_LEAVES = (
-    "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "pattern",
-    "minLength", "maxLength", "minItems", "maxItems", "required", "format",
-)  # fmt: skip
 # Keywords compiled below. Our validator ignores `uniqueItems`, `propertyNames` and
 # `contains`; `then` and `else` belong to `if`; any other key is not a Draft 7 keyword,
 # which jsonschema ignores too.
@@ -84,8 +62,10 @@ class Compiler:
         parts: list[Check] = []
         exact = True
         for keyword, arg in schema.items():
-            if keyword in _LEAVES:
-                parts.append(_leaf(_OVERRIDES[keyword], arg, schema))
+            if keyword in LEAVES:
+                parts.append(_leaf(LEAVES[keyword][0], arg))
+            elif keyword == "required":
+                parts.append(_required(arg))
             elif keyword in _STRUCTURAL:
                 check, keyword_exact = self._structural(keyword, arg, schema)
                 parts.append(check)
@@ -157,9 +137,7 @@ class Compiler:
     def _additional(self, allowed: Any, schema: dict[str, Any]) -> tuple[Check, bool]:
         known = schema.get("properties", {})
         patterns = [
-            regex
-            for p in schema.get("patternProperties", {})
-            if (regex := _compiled(p)) is not None
+            regex for p in schema.get("patternProperties", {}) if (regex := compiled(p)) is not None
         ]
         if allowed is True or allowed == {}:
             return _always, True
@@ -184,20 +162,20 @@ class Compiler:
     def _pattern_properties(self, arg: Any) -> tuple[Check, bool]:
         if not isinstance(arg, dict):
             return _never, False
-        compiled: list[tuple[re.Pattern[str], Check]] = []
+        checks: list[tuple[re.Pattern[str], Check]] = []
         exact = True
         for pattern, sub in arg.items():
-            regex = _compiled(pattern)
+            regex = compiled(pattern)
             if regex is None:  # jsonschema itself would fail on it
                 return _never, False
             check, sub_exact = self._node(sub)
-            compiled.append((regex, check))
+            checks.append((regex, check))
             exact = exact and sub_exact
 
         def check(value: Any) -> bool:
             if not isinstance(value, dict) or _skips(value):
                 return True
-            for regex, sub in compiled:
+            for regex, sub in checks:
                 for key, item in value.items():
                     if regex.search(key) and not sub(item):
                         return False
@@ -281,22 +259,25 @@ class Compiler:
 
 def _skips(value: Any) -> bool:
     """The values every keyword lets through (`_skip_unknown` in validate.py)."""
-    return type(value) is Unknown or _is_rain_directive(value)
+    return type(value) is Unknown or is_rain_directive(value)
 
 
-def _leaf(keyword: Callable[..., Any], arg: Any, schema: dict[str, Any]) -> Check:
+def _leaf(test: Callable[[Any, Any], bool], arg: Any) -> Check:
+    return lambda value: type(value) is Unknown or test(arg, value) or _skips(value)
+
+
+def _required(names: Any) -> Check:
     def check(value: Any) -> bool:
-        if type(value) is Unknown:
+        if not isinstance(value, dict):
             return True
-        errors = keyword(None, arg, value, schema)
-        return errors is None or next(iter(errors), None) is None or _skips(value)
+        return all(name in value for name in names) or _skips(value)
 
     return check
 
 
 def _type(arg: Any) -> tuple[Check, bool]:
     names = arg if isinstance(arg, list) else [arg]
-    tests = [_KNOWN_TYPES.get(name) for name in names]
+    tests = [TYPE_TESTS.get(name) for name in names]
     if any(test is None for test in tests):
         return _never, False
     if len(tests) == 1:

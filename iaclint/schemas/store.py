@@ -29,6 +29,13 @@ def describe_version() -> str:
     return f"resource schemas: {meta['types']} types, {meta['source']}, {meta['date']}"
 
 
+def properties_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A provider schema as the schema of a resource's `Properties`."""
+    body = {key: value for key, value in schema.items() if key != "readOnlyProperties"}
+    body.setdefault("type", "object")
+    return body
+
+
 class SchemaStore:
     """The schemas of one run: each type's document parsed on first use and kept."""
 

@@ -1,155 +1,36 @@
 """jsonschema, taught CloudFormation's rules: resolved template values are validated
-against a resource's provider schema, with the template's coercions and unknowns.
-
-CloudFormation passes every scalar to the resource provider as text and converts it to
-the schema's type, so `"5"` is an integer, `"true"` a boolean and `5` a string
-(https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html).
-A value the resolver could not know (`Unknown`) satisfies every keyword: an unknown is
-never a violation.
+against a resource's provider schema, with the template's coercions (keywords.py) and
+unknowns. A value the resolver could not know (`Unknown`) satisfies every keyword: an
+unknown is never a violation.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from jsonschema import Draft7Validator, ValidationError, validators
 
 from iaclint.resolve.values import Unknown
+from iaclint.schemas.keywords import LEAVES, TYPE_TESTS, compiled, is_rain_directive
+from iaclint.schemas.store import properties_schema
 
 Keyword = Callable[[Any, Any, Any, dict[str, Any]], Iterator[ValidationError] | None]
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-
-
-def as_number(value: Any) -> int | float | None:
-    """The number CloudFormation would read from `value`, or None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, str) and _NUMBER.match(value.strip()):
-        text = value.strip()
-        return int(text) if _INTEGER.match(text) else float(text)
-    return None
-
-
-def as_text(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | str):
-        return str(value)
-    return None
-
-
-def _is_string(_checker: Any, value: Any) -> bool:
-    return isinstance(value, str | int | float)  # bool is an int
-
-
-def _is_integer(_checker: Any, value: Any) -> bool:
-    number = as_number(value)
-    return isinstance(number, int) or (isinstance(number, float) and number.is_integer())
-
-
-def _is_number(_checker: Any, value: Any) -> bool:
-    return as_number(value) is not None
-
-
-def _is_boolean(_checker: Any, value: Any) -> bool:
-    return isinstance(value, bool) or (
-        isinstance(value, str) and value.lower() in ("true", "false")
-    )
-
 
 TYPES = Draft7Validator.TYPE_CHECKER.redefine_many(
-    {"string": _is_string, "integer": _is_integer, "number": _is_number, "boolean": _is_boolean}
-)
+    {name: (lambda test: lambda _checker, value: test(value))(TYPE_TESTS[name])
+     for name in ("string", "integer", "number", "boolean")}
+)  # fmt: skip
 
 
-def _same(left: Any, right: Any) -> bool:
-    if isinstance(left, dict | list) or isinstance(right, dict | list):
-        return bool(left == right)
-    left_text, right_text = as_text(left), as_text(right)
-    return left_text is not None and left_text == right_text
+def _leaf(name: str) -> Keyword:
+    test, kind = LEAVES[name]
 
-
-def _enum(_v: Any, allowed: list[Any], value: Any, _s: dict[str, Any]) -> Iterator[ValidationError]:
-    if isinstance(value, str) and value in allowed:
-        return  # the common case, without the text comparison of every option
-    if not any(_same(value, option) for option in allowed):
-        yield ValidationError("enum", validator_value=allowed)
-
-
-def _const(_v: Any, allowed: Any, value: Any, _s: dict[str, Any]) -> Iterator[ValidationError]:
-    if not _same(value, allowed):
-        yield ValidationError("const")
-
-
-def _bound(test: Callable[[float, float], bool]) -> Keyword:
-    def check(_v: Any, limit: Any, value: Any, _s: dict[str, Any]) -> Iterator[ValidationError]:
-        number = as_number(value)
-        if number is not None and isinstance(limit, int | float) and not test(number, limit):
-            yield ValidationError("range")
+    def check(_v: Any, arg: Any, value: Any, _s: dict[str, Any]) -> Iterator[ValidationError]:
+        if not test(arg, value):
+            yield ValidationError(kind)
 
     return check
-
-
-def _compiled(pattern: str) -> re.Pattern[str] | None:
-    # Provider schemas are written for ECMA-262 regexes; the few that Python cannot
-    # compile are skipped rather than guessed at. (`re` keeps its own compile cache.)
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None
-
-
-def _pattern(_v: Any, pattern: str, value: Any, _s: dict[str, Any]) -> Iterator[ValidationError]:
-    text = value if isinstance(value, str) else None
-    regex = _compiled(pattern) if isinstance(pattern, str) else None
-    if text is not None and regex is not None and not regex.search(text):
-        yield ValidationError("pattern")
-
-
-def _length(test: Callable[[int, int], bool], kind: type) -> Keyword:
-    def check(_v: Any, limit: Any, value: Any, _s: dict[str, Any]) -> Iterator[ValidationError]:
-        if isinstance(value, kind) and not test(len(value), limit):
-            yield ValidationError("length")
-
-    return check
-
-
-# Any of the four ways to name a KMS key, whichever of them the schema's format names:
-# https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id
-_KMS_KEY = re.compile(
-    r"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/.+|alias/.+"
-    r"|mrk-[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})$"
-)
-KMS_FORMATS = frozenset({"AWS::KMS::Key.Arn", "AWS::KMS::Key.Id", "AWS::KMS::Alias.AliasName"})
-
-
-def _format(_v: Any, name: str, value: Any, _s: dict[str, Any]) -> Iterator[ValidationError]:
-    """Network and KMS key formats only: the others in provider schemas are informal
-    names (`AWS::IAM::Role.Arn`, `json`, `int64`) rather than checkable formats."""
-    if not isinstance(value, str):
-        return
-    if name in KMS_FORMATS:
-        if not _KMS_KEY.match(value.strip()):
-            yield ValidationError("format")
-        return
-    if name not in _NETWORKS:
-        return
-    try:
-        _NETWORKS[name](value.strip(), strict=True)
-    except ValueError:
-        yield ValidationError("format")
-
-
-_NETWORKS: dict[str, Callable[..., Any]] = {
-    "ipv4-network": ipaddress.IPv4Network,
-    "ipv6-network": ipaddress.IPv6Network,
-}
 
 
 def _required(
@@ -167,9 +48,9 @@ def _additional(
     if not isinstance(value, dict):
         return
     known = schema.get("properties", {})
-    patterns = [p for p in schema.get("patternProperties", {}) if _compiled(p) is not None]
+    patterns = [p for p in schema.get("patternProperties", {}) if compiled(p) is not None]
     for key in value:
-        if key in known or any(_compiled(p).search(key) for p in patterns):  # type: ignore[union-attr]
+        if key in known or any(compiled(p).search(key) for p in patterns):  # type: ignore[union-attr]
             continue
         if allowed is False:
             yield ValidationError("additionalProperties", path=[key], validator_value=sorted(known))
@@ -197,18 +78,9 @@ def _ignore(*_args: Any) -> None:
     return None
 
 
-def _is_rain_directive(value: Any) -> bool:
-    """`{"Rain::Embed": file}` and friends in JSON: Rain replaces them before deploying."""
-    return (
-        isinstance(value, dict)
-        and len(value) == 1
-        and next(iter(value)).startswith(("Rain::", "Fn::Rain::"))
-    )
-
-
 def _skip_unknown(keyword: Keyword) -> Keyword:
     def check(validator: Any, arg: Any, value: Any, schema: dict[str, Any]) -> Any:
-        if type(value) is Unknown or _is_rain_directive(value):
+        if type(value) is Unknown or is_rain_directive(value):
             return None
         return keyword(validator, arg, value, schema)
 
@@ -216,24 +88,13 @@ def _skip_unknown(keyword: Keyword) -> Keyword:
 
 
 _OVERRIDES: dict[str, Keyword] = {
-    "enum": _enum,
-    "const": _const,
-    "minimum": _bound(lambda n, limit: n >= limit),
-    "maximum": _bound(lambda n, limit: n <= limit),
-    "exclusiveMinimum": _bound(lambda n, limit: n > limit),
-    "exclusiveMaximum": _bound(lambda n, limit: n < limit),
-    "pattern": _pattern,
-    "minLength": _length(lambda n, limit: n >= limit, str),
-    "maxLength": _length(lambda n, limit: n <= limit, str),
-    "minItems": _length(lambda n, limit: n >= limit, list),
-    "maxItems": _length(lambda n, limit: n <= limit, list),
+    **{name: _leaf(name) for name in LEAVES},
     "required": _required,
     "additionalProperties": _additional,
     "dependencies": _dependencies,
     "dependentRequired": _dependencies,
     # Not checked: `uniqueItems` (two unknowns
     # would look equal), `propertyNames`, `contains`.
-    "format": _format,
     "uniqueItems": _ignore,
     "propertyNames": _ignore,
     "contains": _ignore,
@@ -247,13 +108,6 @@ CloudFormationValidator = validators.extend(
     },
     type_checker=TYPES,
 )
-
-
-def properties_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """A provider schema as the schema of a resource's `Properties`."""
-    body = {key: value for key, value in schema.items() if key != "readOnlyProperties"}
-    body.setdefault("type", "object")
-    return body
 
 
 def validator_for(schema: dict[str, Any]) -> Any:
