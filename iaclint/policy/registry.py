@@ -106,6 +106,7 @@ CHECKS: dict[str, str] = {
     "vpc_peering_overlapping_cidrs": "iaclint.checks.network_cidrs:vpc_peering_overlapping_cidrs",
     # --- availability and data-protection (iaclint/checks/availability.py) ---
     "s3_replication_prerequisites": "iaclint.checks.data_protection:s3_replication_prerequisites",
+    "ebs_volume_without_backup": "iaclint.checks.storage_lifecycle:ebs_volume_without_backup",
     "rds_backup_retention": "iaclint.checks.availability:rds_backup_retention",
     "stateful_deletion_policy": "iaclint.checks.availability:stateful_deletion_policy",
     "subnet_group_single_az": "iaclint.checks.availability_zones:subnet_group_single_az",
@@ -137,6 +138,8 @@ CHECKS: dict[str, str] = {
     "s3_access_logs_to_itself": "iaclint.checks.logging_checks:s3_access_logs_to_itself",
     # --- cost (iaclint/checks/cost.py) ---
     "elastic_ip_unattached": "iaclint.checks.cost:elastic_ip_unattached",
+    "lifecycle_early_deletion": "iaclint.checks.storage_lifecycle:lifecycle_early_deletion",
+    "resource_without_cost_tags": "iaclint.checks.storage_lifecycle:resource_without_cost_tags",
     # --- other (iaclint/checks/general.py, general_wiring.py, general_services.py) ---
     "template_without_resources": "iaclint.checks.general:template_without_resources",
     "unknown_template_section": "iaclint.checks.general:unknown_template_section",
