@@ -136,6 +136,24 @@ CHECKS: dict[str, str] = {
     "api_stage_logging": "iaclint.checks.logging_checks:api_stage_logging",
     "alarm_without_actions": "iaclint.checks.logging_checks:alarm_without_actions",
     "s3_access_logs_to_itself": "iaclint.checks.logging_checks:s3_access_logs_to_itself",
+    "cloudtrail_bucket_policy": "iaclint.checks.logging_monitoring:cloudtrail_bucket_policy",
+    "cloudtrail_data_events": "iaclint.checks.logging_monitoring:cloudtrail_data_events",
+    "cloudtrail_denied_calls_alarm": (
+        "iaclint.checks.logging_monitoring:cloudtrail_denied_calls_alarm"
+    ),
+    "untraced_request_path": "iaclint.checks.logging_monitoring:untraced_request_path",
+    "lambda_role_cannot_write_logs": (
+        "iaclint.checks.logging_monitoring:lambda_role_cannot_write_logs"
+    ),
+    "lambda_role_cannot_write_traces": (
+        "iaclint.checks.logging_monitoring:lambda_role_cannot_write_traces"
+    ),
+    "scaling_group_basic_monitoring": (
+        "iaclint.checks.logging_monitoring:scaling_group_basic_monitoring"
+    ),
+    "resource_without_alarm": "iaclint.checks.logging_monitoring:resource_without_alarm",
+    "pipeline_failure_unnotified": "iaclint.checks.logging_monitoring:pipeline_failure_unnotified",
+    "beanstalk_health_and_logs": "iaclint.checks.logging_monitoring:beanstalk_health_and_logs",
     # --- cost (iaclint/checks/cost.py) ---
     "elastic_ip_unattached": "iaclint.checks.cost:elastic_ip_unattached",
     "lifecycle_early_deletion": "iaclint.checks.storage_lifecycle:lifecycle_early_deletion",
