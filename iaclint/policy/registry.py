@@ -130,6 +130,16 @@ CHECKS: dict[str, str] = {
     "sqs_visibility_below_function_timeout": (
         "iaclint.checks.limits:sqs_visibility_below_function_timeout"
     ),
+    "kinesis_shared_readers": "iaclint.checks.limits_services:kinesis_shared_readers",
+    "lambda_alias_routing": "iaclint.checks.limits_services:lambda_alias_routing",
+    "api_throttling_above_account": ("iaclint.checks.limits_services:api_throttling_above_account"),
+    "aurora_capacity_range": "iaclint.checks.limits_services:aurora_capacity_range",
+    "alarm_period": "iaclint.checks.limits_services:alarm_period",
+    "subnet_address_demand": "iaclint.checks.limits_services:subnet_address_demand",
+    "s3_bucket_name": "iaclint.checks.limits_services:s3_bucket_name",
+    "ebs_volume_size": "iaclint.checks.limits_services:ebs_volume_size",
+    "parameter_value_size": "iaclint.checks.limits_services:parameter_value_size",
+    "step_functions_timeout": "iaclint.checks.limits_services:step_functions_timeout",
     "cloudtrail_region_coverage": "iaclint.checks.logging_checks:cloudtrail_region_coverage",
     "s3_bucket_access_logging": "iaclint.checks.logging_checks:s3_bucket_access_logging",
     "load_balancer_access_logs": "iaclint.checks.logging_checks:load_balancer_access_logs",
