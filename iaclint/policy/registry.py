@@ -121,6 +121,32 @@ CHECKS: dict[str, str] = {
     "aurora_cluster_single_instance": (
         "iaclint.checks.availability_clusters:aurora_cluster_single_instance"
     ),
+    "auto_scaling_group_without_policy": (
+        "iaclint.checks.availability_operations:auto_scaling_group_without_policy"
+    ),
+    "instances_in_one_zone": "iaclint.checks.availability_operations:instances_in_one_zone",
+    "target_group_health_check_shallow": (
+        "iaclint.checks.availability_operations:target_group_health_check_shallow"
+    ),
+    "record_without_health_check": (
+        "iaclint.checks.availability_operations:record_without_health_check"
+    ),
+    "dynamodb_table_without_auto_scaling": (
+        "iaclint.checks.availability_operations:dynamodb_table_without_auto_scaling"
+    ),
+    "nat_gateway_serves_other_zones": (
+        "iaclint.checks.availability_operations:nat_gateway_serves_other_zones"
+    ),
+    "cluster_placement_group_multi_az": (
+        "iaclint.checks.availability_operations:cluster_placement_group_multi_az"
+    ),
+    "beanstalk_environment_not_production_ready": (
+        "iaclint.checks.availability_operations:beanstalk_environment_not_production_ready"
+    ),
+    "trigger_bypasses_alias": "iaclint.checks.availability_operations:trigger_bypasses_alias",
+    "state_machine_task_unguarded": (
+        "iaclint.checks.availability_operations:state_machine_task_unguarded"
+    ),
     # --- limits and logging (iaclint/checks/limits.py, logging_checks.py) ---
     "lambda_function_bounds": "iaclint.checks.limits:lambda_function_bounds",
     "sqs_queue_bounds": "iaclint.checks.limits:sqs_queue_bounds",
