@@ -85,6 +85,7 @@ CHECKS: dict[str, str] = {
     "subnet_without_route_table": "iaclint.checks.network:subnet_without_route_table",
     "api_stage_without_throttling": "iaclint.checks.network:api_stage_without_throttling",
     "public_entry_point_without_waf": "iaclint.checks.network:public_entry_point_without_waf",
+    # network tiers and placement (iaclint/checks/network_tiers.py)
     "app_group_admits_cidr": "iaclint.checks.network_tiers:app_group_admits_cidr",
     "database_group_admits_cidr": "iaclint.checks.network_tiers:database_group_admits_cidr",
     "ssh_mixed_with_application_ports": (
@@ -95,6 +96,7 @@ CHECKS: dict[str, str] = {
     "lambda_vpc_without_need": "iaclint.checks.network_tiers:lambda_vpc_without_need",
     "elastic_ip_on_instance": "iaclint.checks.network_tiers:elastic_ip_on_instance",
     "cname_to_aws_resource": "iaclint.checks.network_tiers:cname_to_aws_resource",
+    # network ACLs and VPC address space (iaclint/checks/network_acls.py, network_cidrs.py)
     "subnet_without_network_acl": "iaclint.checks.network_acls:subnet_without_network_acl",
     "nacl_missing_return_traffic": "iaclint.checks.network_acls:nacl_missing_return_traffic",
     "nacl_allow_shadows_deny": "iaclint.checks.network_acls:nacl_allow_shadows_deny",
@@ -121,6 +123,7 @@ CHECKS: dict[str, str] = {
     "aurora_cluster_single_instance": (
         "iaclint.checks.availability_clusters:aurora_cluster_single_instance"
     ),
+    # operations: scaling, placement, health checks, deployments (availability_operations.py)
     "auto_scaling_group_without_policy": (
         "iaclint.checks.availability_operations:auto_scaling_group_without_policy"
     ),
@@ -156,6 +159,7 @@ CHECKS: dict[str, str] = {
     "sqs_visibility_below_function_timeout": (
         "iaclint.checks.limits:sqs_visibility_below_function_timeout"
     ),
+    # limits_services.py: LIM035-LIM046
     "kinesis_shared_readers": "iaclint.checks.limits_services:kinesis_shared_readers",
     "lambda_alias_routing": "iaclint.checks.limits_services:lambda_alias_routing",
     "api_throttling_above_account": ("iaclint.checks.limits_services:api_throttling_above_account"),
