@@ -14,6 +14,7 @@ from typing import Any
 
 from iaclint.checks.structural import _has_macro
 from iaclint.load.document import Path
+from iaclint.model.template import Template
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.resolve.values import Unknown
 from iaclint.schemas.keywords import as_number
@@ -106,21 +107,34 @@ def malformed_intrinsic(ctx: CheckContext) -> Iterator[Violation]:
     template = ctx.template
     if _has_macro(template):
         return
+    for fn, arg, path, problem in ctx.template_memo(
+        "validity:intrinsics", lambda: _shapes(template)
+    ):
+        if problem is None and fn == "Fn::FindInMap":
+            problem = _computed_key(ctx, arg, path)
+        if problem is not None:
+            section = path[0]
+            yield Violation(
+                path,
+                {"where": f"`{path[1]}`" if len(path) > 1 else section, "detail": problem},
+                logical_id=path[1] if section == "Resources" and len(path) > 1 else None,
+                at_key=True,
+            )
+
+
+def _shapes(template: Template) -> list[tuple[str, Any, Path, str | None]]:
+    """Each intrinsic function the text holds, with what is wrong with its shape (the same
+    in every scenario); only those with a problem, and every Fn::FindInMap."""
+    found = []
     for section in _SECTIONS:
         data = template.data.get(section)
         if not isinstance(data, dict):
             continue
         for fn, arg, path in _walk(data, (section,)):
             problem = _shape(fn, arg)
-            if problem is None and fn == "Fn::FindInMap":
-                problem = _computed_key(ctx, arg, path)
-            if problem is not None:
-                yield Violation(
-                    path,
-                    {"where": f"`{path[1]}`" if len(path) > 1 else section, "detail": problem},
-                    logical_id=path[1] if section == "Resources" and len(path) > 1 else None,
-                    at_key=True,
-                )
+            if problem is not None or fn == "Fn::FindInMap":
+                found.append((fn, arg, path, problem))
+    return found
 
 
 def _computed_key(ctx: CheckContext, arg: list[Any], path: Path) -> str | None:

@@ -41,6 +41,7 @@ class CheckContext:
         resolver: Resolver,
         references: list[Reference],
         index_factory: Callable[[], GraphIndex],
+        shared: dict[str, Any] | None = None,
     ) -> None:
         self.template = template
         self.scenario = scenario
@@ -49,6 +50,7 @@ class CheckContext:
         self._index_factory = index_factory
         self._resolved: dict[str, Focus] = {}
         self._memo: dict[str, Any] = {}
+        self._shared = {} if shared is None else shared
 
     @cached_property
     def index(self) -> GraphIndex:
@@ -88,6 +90,13 @@ class CheckContext:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
+
+    def template_memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value computed once per template for all its scenarios: only for what the
+        template's text alone decides, never for resolved values."""
+        if key not in self._shared:
+            self._shared[key] = compute()
+        return self._shared[key]
 
     def is_active(self, resource: Resource) -> bool:
         """False only when the resource's condition is false in this scenario."""

@@ -83,9 +83,10 @@ def analyse(
                         "analysis-error",
                     )
                 )  # fmt: skip
+    shared: dict[str, Any] = {}
     for scenario in scenario_set.scenarios:
         resolver = Resolver(template, scenario, options.region, options.parameters)
-        ctx = CheckContext(template, scenario, resolver, references, index)
+        ctx = CheckContext(template, scenario, resolver, references, index, shared)
         for rule in rules:
             if rule.id in failed:
                 continue
