@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from iaclint.graph.build import Reference
+from iaclint.load.document import Path
 from iaclint.model.template import SAM_TRANSFORM, Template
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.policy.language import lookup
@@ -272,17 +273,16 @@ def hard_coded_environment(ctx: CheckContext) -> Iterator[Violation]:
     """Account ids and Regions written into ARNs, and AMI ids passed to instances: the
     template then works in one account or Region only."""
     template = ctx.template
+    arns = ctx.template_memo("general:hard-coded-arns", lambda: _hard_coded_arns(template))
     for logical_id, resource in template.resources.items():
         if not ctx.is_active(resource):
             continue
         body = template.data["Resources"][logical_id]
         properties = body.get("Properties") if isinstance(body, dict) else None
-        for text, path in _literal_strings(properties, (*resource.path, "Properties")):
-            problem = _arn_problem(text)
-            if problem is not None:
-                yield Violation(
-                    path, {"resource": logical_id, "problem": problem}, logical_id=logical_id
-                )
+        for path, problem in arns.get(logical_id, ()):
+            yield Violation(
+                path, {"resource": logical_id, "problem": problem}, logical_id=logical_id
+            )
         dotted = _IMAGE_PATHS.get(resource.type)
         if dotted is None or _found_in_map(properties, dotted):
             continue
@@ -293,6 +293,22 @@ def hard_coded_environment(ctx: CheckContext) -> Iterator[Violation]:
                 {"resource": logical_id, "problem": f"AMI `{image}`, which exists in one Region"},
                 logical_id=logical_id,
             )
+
+
+def _hard_coded_arns(template: Template) -> dict[str, list[tuple[Path, str]]]:
+    """Per resource, the ARNs in its properties' text that name an account or Region (the
+    same in every scenario)."""
+    found: dict[str, list[tuple[Path, str]]] = {}
+    for logical_id, resource in template.resources.items():
+        body = template.data["Resources"][logical_id]
+        properties = body.get("Properties") if isinstance(body, dict) else None
+        if "arn:" not in repr(properties):  # most resources: no ARN text to walk
+            continue
+        for text, path in _literal_strings(properties, (*resource.path, "Properties")):
+            problem = _arn_problem(text)
+            if problem is not None:
+                found.setdefault(logical_id, []).append((path, problem))
+    return found
 
 
 def _found_in_map(properties: Any, dotted: str) -> bool:
