@@ -135,7 +135,10 @@ def _targets(template: Template, rules: list[Rule]) -> dict[str, list[Resource]]
     for rule in rules:
         if rule.scope == "template":
             continue
-        found = [r for t in dict.fromkeys(rule.resource_types) for r in by_type.get(t, ())]
+        if by_type.keys().isdisjoint(rule.resource_types):
+            targets[rule.id] = []  # most rules, on most templates
+            continue
+        found = [r for t in rule.resource_types for r in by_type.get(t, ())]
         if len(rule.resource_types) > 1:
             found.sort(key=lambda r: order[r.logical_id])
         targets[rule.id] = found
