@@ -94,16 +94,25 @@ def _span(start: Any, end: Any) -> Span:
     return (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
+_UNSEEN = object()
+
+
 class _Scalars:
     """Turns a scalar event into a Python value, YAML 1.1 rules (as CloudFormation's parser)."""
 
     def __init__(self) -> None:
         self._resolver = Resolver()
         self._constructor = SafeConstructor()
+        self._plain: dict[str, Any] = {}
 
     def yaml_plain(self, value: str) -> Any:
-        tag = self._resolver.resolve(yaml.ScalarNode, value, (True, False))
-        return self._construct(tag, value)
+        # Templates repeat their plain scalars (keys, types, `true`): resolve each text once.
+        # The values are immutable (str, int, float, bool, None), so sharing them is safe.
+        found = self._plain.get(value, _UNSEEN)
+        if found is _UNSEEN:
+            tag = self._resolver.resolve(yaml.ScalarNode, value, (True, False))
+            found = self._plain[value] = self._construct(tag, value)
+        return found
 
     def _construct(self, tag: str, value: str) -> Any:
         kind = _CORE_TAGS.get(tag, "str")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import yaml
@@ -113,9 +114,15 @@ def load_text(text: str, path: str, size: int | None = None) -> Document:
     )
 
 
+def _events(text: str) -> Iterator[Any]:
+    """libyaml's events, pulled straight from the C parser (`yaml.parse` adds a Python
+    generator step per event); the parser ends with None after the stream's end."""
+    return iter(yaml.CSafeLoader(text).get_event, None)
+
+
 def _load_yaml(text: str, path: str, foreign: list[tuple[str, Span]]) -> tuple[Any, SpanIndex]:
     try:
-        return build(yaml.parse(text, Loader=yaml.CSafeLoader), foreign_tags=foreign)
+        return build(_events(text), foreign_tags=foreign)
     except BuildError as exc:
         raise _error(path, exc.line, exc.column, exc.message) from exc
     except yaml.MarkedYAMLError as exc:
@@ -149,7 +156,7 @@ def _load_json(text: str, path: str) -> tuple[Any, SpanIndex]:
     except RecursionError as exc:
         raise _error(path, 1, 1, "JSON nesting is too deep") from exc
     try:
-        return build(yaml.parse(text, Loader=yaml.CSafeLoader), json_mode=True)
+        return build(_events(text), json_mode=True)
     except BuildError as exc:
         raise _error(path, exc.line, exc.column, exc.message) from exc
     except (yaml.YAMLError, UnicodeEncodeError, ValueError):
