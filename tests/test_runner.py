@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 
 import pytest
 from conftest import FIXTURES
@@ -58,3 +60,33 @@ def test_no_cache_checks_every_file(cli, project, monkeypatch):
     assert sorted(calls) == sorted(
         str(p) for p in project.rglob("*") if p.suffix in (".yaml", ".json")
     )
+
+
+def test_the_cache_prunes_entries_unused_for_thirty_days(tmp_path):
+    from iaclint.runner.result_cache import PRUNE_EVERY, UNUSED_FOR, ResultCache
+
+    cache = ResultCache("context", tmp_path)
+    now = time.time()
+    old, used, fresh = (cache.key(name, b"x") for name in ("old", "used", "fresh"))
+    for key in (old, used, fresh):
+        cache.put(key, (), (), True)
+    entry = {key: tmp_path / "results" / key[:2] / f"{key}.json" for key in (old, used)}
+    for path in entry.values():
+        os.utime(path, (now - UNUSED_FOR - 60, now - UNUSED_FOR - 60))
+    assert cache.get(used) is not None  # a hit keeps an entry alive
+    assert cache.prune(now) == 1
+    assert cache.get(old) is None and cache.get(used) and cache.get(fresh)
+    # At most once a day: a second run the same day walks nothing.
+    cache.put(old, (), (), True)
+    os.utime(tmp_path / "results" / old[:2] / f"{old}.json", (0, 0))
+    assert cache.prune(now + PRUNE_EVERY - 1) == 0
+    assert cache.prune(now + PRUNE_EVERY + 1) == 1
+
+
+def test_pruning_ignores_a_missing_or_odd_cache(tmp_path):
+    from iaclint.runner.result_cache import ResultCache
+
+    assert ResultCache("context", tmp_path / "none").prune() == 0
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "stray-file").write_text("")
+    assert ResultCache("context", tmp_path).prune() == 0

@@ -115,6 +115,8 @@ def lint(setup: Setup, options: CheckOptions) -> Outcome:
         results = run_jobs(jobs, rules, settings, workers, cache, stdin_text, progress.advance)
     finally:
         progress.close()
+    if cache is not None:
+        cache.prune()
     for result in results:
         findings.extend(result.findings)
         diagnostics.extend(result.diagnostics)

@@ -3,12 +3,17 @@ findings: the iaclint code, the rules, the analysis options and the stage settin
 
 An unchanged repository re-lints from the cache. Entries are JSON (never pickle: a cache
 directory is not trusted to hold code), written atomically so concurrent runs are safe.
+Every edit, rule change or upgrade makes new entries, so the cache prunes itself: a hit
+refreshes an entry's time, and at most once a day the entries unused for 30 days go.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -18,6 +23,8 @@ from iaclint.findings.finding import Finding, Suppression
 from iaclint.load.document import Diagnostic
 
 _FORMAT = 1
+UNUSED_FOR = 30 * 24 * 3600  # seconds an entry may go unread before pruning removes it
+PRUNE_EVERY = 24 * 3600
 
 
 def code_signature() -> str:
@@ -59,15 +66,50 @@ class ResultCache:
         return digest.hexdigest()
 
     def get(self, key: str) -> tuple[list[Finding], list[Diagnostic], bool] | None:
+        entry = self._directory / key[:2] / f"{key}.json"
         try:
-            data = json.loads(
-                (self._directory / key[:2] / f"{key}.json").read_text(encoding="utf-8")
-            )
+            data = json.loads(entry.read_text(encoding="utf-8"))
             findings = [_finding(item) for item in data["findings"]]
             diagnostics = [Diagnostic(**item) for item in data["diagnostics"]]
+            os.utime(entry)  # still in use: pruning keeps it
             return findings, diagnostics, bool(data["checked"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
+
+    def prune(self, now: float | None = None) -> int:
+        """Remove entries unused for UNUSED_FOR seconds, if no run did so in the last
+        PRUNE_EVERY seconds; the number removed. Errors (a concurrent run removing the
+        same file, a read-only cache) are ignored: pruning is housekeeping."""
+        now = time.time() if now is None else now
+        marker = self._directory / ".pruned"
+        try:
+            if now - marker.stat().st_mtime < PRUNE_EVERY:
+                return 0
+        except OSError:
+            pass  # never pruned
+        removed = 0
+        try:
+            shards = list(os.scandir(self._directory))
+        except OSError:
+            return 0
+        for shard in shards:
+            if not shard.is_dir(follow_symlinks=False):
+                continue
+            try:
+                entries = list(os.scandir(shard.path))
+            except OSError:
+                continue
+            for entry in entries:
+                try:
+                    if now - entry.stat(follow_symlinks=False).st_mtime > UNUSED_FOR:
+                        os.remove(entry.path)
+                        removed += 1
+                except OSError:
+                    continue
+        write_atomically(marker, "")
+        with contextlib.suppress(OSError):
+            os.utime(marker, (now, now))  # the run's clock, which tests set
+        return removed
 
     def put(
         self,
