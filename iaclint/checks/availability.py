@@ -1,14 +1,16 @@
 """Availability and data-protection checks the rule language cannot express: defaults and
 levels that depend on the resource type (RDS backups, deletion policies, Redis failover).
-Subnet and zone checks live in availability_zones.py, dead-letter checks in
-availability_dlq.py.
+The helpers at the top are shared by the availability modules: subnet and zone checks
+live in availability_zones.py and availability_placement.py, dead-letter checks in
+availability_dlq.py, scaling, health checks and deployments in availability_scaling.py,
+availability_health_checks.py and availability_deployments.py.
 
 Every function answers "no finding" when a value it needs is unknown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from iaclint.checks.common import as_integer
@@ -43,6 +45,22 @@ def show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def only_resource(ctx: CheckContext, value: Any, kind: str) -> Resource | None:
+    """The template resource of `kind` a plain Ref or GetAtt (not a string built around it)
+    points at."""
+    if not isinstance(value, Unknown) or value.partial is not None or len(value.refs) != 1:
+        return None
+    resource = ctx.template.resources.get(value.refs[0])
+    return resource if resource is not None and resource.type == kind else None
+
+
+def show_ids(names: Iterable[str], limit: int = 3) -> str:
+    """Up to `limit` distinct ids in backticks, sorted, then how many more."""
+    names = sorted(set(names))
+    shown = ", ".join(f"`{n}`" for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def _days(days: int) -> str:
@@ -91,14 +109,6 @@ def rds_backup_retention(resource: Resource, ctx: CheckContext) -> Iterator[Viol
 
 
 # -- HA004 ---------------------------------------------------------------------------
-# The stateful types of the catalogue. S3 buckets are left out on purpose: CloudFormation
-# cannot delete a bucket that still holds objects, so the default policy loses no data.
-STATEFUL_TYPES = (
-    "AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable", "AWS::RDS::DBInstance",
-    "AWS::RDS::DBCluster", "AWS::EFS::FileSystem", "AWS::EC2::Volume",
-    "AWS::ElastiCache::ReplicationGroup", "AWS::Logs::LogGroup", "AWS::KMS::Key",
-    "AWS::Cognito::UserPool", "AWS::Serverless::SimpleTable",
-)  # fmt: skip
 _KEEPS = {
     "DeletionPolicy": ("Retain", "RetainExceptOnCreate", "Snapshot"),
     "UpdateReplacePolicy": ("Retain", "Snapshot"),

@@ -37,28 +37,29 @@ class Spread:
         return "no subnets" if unit == "subnet" else "no Availability Zones"
 
 
-def _label(kind: str, zone: str) -> str:
+def zone_label(kind: str, zone: str) -> str:
     """How a zone is shown: a `Fn::GetAZs` entry is symbolic, so say which entry it is."""
     if kind == "getazs" and zone[-1:] in "abcdefghij":
         return f"`{zone}`, entry {ord(zone[-1]) - ord('a')} of `Fn::GetAZs`"
     return f"`{zone}`"
 
 
-def _has_get_azs(value: Any) -> bool:
+def has_get_azs(value: Any) -> bool:
+    """Does a value as written contain `Fn::GetAZs` anywhere?"""
     if isinstance(value, dict):
-        return "Fn::GetAZs" in value or any(_has_get_azs(v) for v in value.values())
+        return "Fn::GetAZs" in value or any(has_get_azs(v) for v in value.values())
     if isinstance(value, list):
-        return any(_has_get_azs(v) for v in value)
+        return any(has_get_azs(v) for v in value)
     return False
 
 
-def _subnet_zone(ctx: CheckContext, subnet: Resource) -> tuple[str, str] | None:
+def subnet_zone(ctx: CheckContext, subnet: Resource) -> tuple[str, str] | None:
     """(kind, zone) of a subnet in the template: kind tells literal names, names from
     `Fn::GetAZs` (symbolic: their order depends on the account) and zone ids apart."""
     zone, _ = get(ctx, subnet, "Properties.AvailabilityZone")
     if isinstance(zone, str) and zone:
-        raw = _raw(ctx, subnet, "AvailabilityZone")
-        return ("getazs" if _has_get_azs(raw) else "name", zone)
+        raw = raw_property(ctx, subnet, "AvailabilityZone")
+        return ("getazs" if has_get_azs(raw) else "name", zone)
     if zone is ABSENT:
         zone_id, _ = get(ctx, subnet, "Properties.AvailabilityZoneId")
         if isinstance(zone_id, str) and zone_id:
@@ -79,7 +80,7 @@ def subnet_spread(ctx: CheckContext, items: Any, candidates: Iterable[Resource])
         refs = set(item.refs) if isinstance(item, Unknown) else set()
         if len(refs) == 1 and (name := refs.pop()) in by_id:
             subnets.add(name)
-            zone = _subnet_zone(ctx, by_id[name])
+            zone = subnet_zone(ctx, by_id[name])
             if zone is None:
                 zones_known = False
             else:
@@ -93,7 +94,7 @@ def subnet_spread(ctx: CheckContext, items: Any, candidates: Iterable[Resource])
         zones_known = False  # a literal name and a GetAZs entry may or may not match
     return Spread(
         len(subnets) if list_known else None,
-        frozenset(_label(kind, z) for kind, z in zones) if zones_known else None,
+        frozenset(zone_label(kind, z) for kind, z in zones) if zones_known else None,
     )
 
 
@@ -101,13 +102,13 @@ def zone_spread(items: Any, raw: Any) -> Spread:
     """The zones an `AvailabilityZones` list (names or ids) covers."""
     if not isinstance(items, list) or any(not isinstance(i, str) or not i for i in items):
         return Spread(None, None)
-    symbolic = _has_get_azs(raw)
+    symbolic = has_get_azs(raw)
     if len(set(items)) < len(items) and symbolic:
         return Spread(None, None)  # a literal and a GetAZs entry that look alike
-    return Spread(None, frozenset(_label("getazs" if symbolic else "name", z) for z in items))
+    return Spread(None, frozenset(zone_label("getazs" if symbolic else "name", z) for z in items))
 
 
-def _raw(ctx: CheckContext, resource: Resource, prop: str) -> Any:
+def raw_property(ctx: CheckContext, resource: Resource, prop: str) -> Any:
     """The property as written (all of Properties when they are built by a function)."""
     properties = ctx.template.data["Resources"][resource.logical_id].get("Properties")
     return properties.get(prop) if isinstance(properties, dict) else properties
@@ -163,7 +164,7 @@ def auto_scaling_group_single_az(resource: Resource, ctx: CheckContext) -> Itera
         for prop in ("AvailabilityZones", "AvailabilityZoneIds"):
             items, path = get(ctx, resource, f"Properties.{prop}")
             if items is not ABSENT:
-                spread, unit = zone_spread(items, _raw(ctx, resource, prop)), "zone"
+                spread, unit = zone_spread(items, raw_property(ctx, resource, prop)), "zone"
                 break
         else:
             return
@@ -189,7 +190,7 @@ def load_balancer_single_az(resource: Resource, ctx: CheckContext) -> Iterator[V
         spread, unit, path = subnet_spread(ctx, items, candidates), "subnet", mappings_path
     elif zones is not ABSENT:  # a Classic Load Balancer outside a VPC
         spread, unit, path = (
-            zone_spread(zones, _raw(ctx, resource, "AvailabilityZones")),
+            zone_spread(zones, raw_property(ctx, resource, "AvailabilityZones")),
             "zone",
             zones_path,
         )

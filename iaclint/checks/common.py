@@ -1,6 +1,7 @@
-"""Value helpers shared by the Python checks: known numbers, SAM
-`Globals` inheritance, and where a finding about a missing property points. Every helper
-answers "not known" (None) for a value iaclint cannot know."""
+"""Value helpers shared by the Python checks: known numbers, SAM `Globals` inheritance,
+where a finding about a missing property points, the items of a list or map with their
+source paths, and a resource's tags. Every helper answers "not known" (None) for a value
+iaclint cannot know."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from iaclint.load.document import Path
 from iaclint.model.template import Resource
 from iaclint.policy.context import CheckContext
 from iaclint.policy.language import Focus, as_float, contains_unknown, lookup
-from iaclint.resolve.values import ABSENT, Unknown
+from iaclint.resolve.values import ABSENT, Unknown, child_source
 
 FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 
@@ -116,3 +117,36 @@ def outside_bounds(value: Any, low: int, high: int, unit: str) -> dict[str, str]
     if number is None or low <= number <= high:
         return None
     return {"value": f"`{show_number(number)}`", "limit": f"{low:,} to {high:,} {unit}"}
+
+
+def items_with_paths(value: Any, path: Path) -> Iterator[tuple[Any, Path]]:
+    """The items of a resolved list, or the values of a resolved map, with source paths."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield item, child_source(value, path, index)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield item, child_source(value, path, key)
+
+
+def resource_tags(
+    ctx: CheckContext, resource: Resource, prop: str = "Tags"
+) -> dict[str, Any] | None:
+    """The resource's tags as key -> value (a value may be Unknown), from either the
+    `[{Key, Value}]` list form or the map form; None when the keys cannot be known."""
+    tags, _ = lookup(ctx.resolved_focus(resource), f"Properties.{prop}")
+    if tags is ABSENT:
+        return {}
+    if isinstance(tags, dict):
+        return None if any(isinstance(k, Unknown) for k in tags) else dict(tags)
+    if not isinstance(tags, list):
+        return None
+    found: dict[str, Any] = {}
+    for item in tags:
+        if item is ABSENT:
+            continue
+        key = item.get("Key", ABSENT) if isinstance(item, dict) else ABSENT
+        if not isinstance(key, str):
+            return None  # an unknown item or key: any key might be there
+        found[key] = item.get("Value", "")
+    return found

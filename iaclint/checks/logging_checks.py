@@ -66,11 +66,12 @@ def s3_bucket_access_logging(bucket: Resource, ctx: CheckContext) -> Iterator[Vi
     logging, _ = lookup(focus, "Properties.LoggingConfiguration")
     if logging is not ABSENT or _receives_access_logs(bucket, ctx):
         return
-    level = "note" if _holds_logs_or_replicas(bucket, ctx) else None
+    level = "note" if holds_logs_or_replicas(bucket, ctx) else None
     yield Violation(type_path(bucket), {"resource": bucket.logical_id}, level=level, at_key=True)
 
 
-def _holds_logs_or_replicas(bucket: Resource, ctx: CheckContext) -> bool:
+def holds_logs_or_replicas(bucket: Resource, ctx: CheckContext) -> bool:
+    """Does another resource write logs or replicas into the bucket?"""
     name, _ = lookup(ctx.resolved_focus(bucket), "Properties.BucketName")
     raw_name = bucket.properties.get("BucketName")
     for writer_type, via in _SECONDARY_WRITERS:

@@ -1,37 +1,75 @@
 """Network ACL checks: which subnets a network ACL guards, and how its entries work together
-(return traffic, shadowed denies, room between rule numbers). Entries are separate
-`AWS::EC2::NetworkAclEntry` resources, so every check here reads the ACL's entries as a set.
-CIDR and route-level checks of VPCs live in `network_cidrs.py`."""
+(duplicate and packed rule numbers, return traffic, shadowed denies). Entries are separate
+`AWS::EC2::NetworkAclEntry` resources, so every check here reads the ACL's entries as a set
+(`network_acl_entries.py`). CIDR and route-level checks of VPCs live in `network_cidrs.py`."""
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from iaclint.checks.common import as_integer, type_path
-from iaclint.checks.network import (
+from iaclint.checks.network_acl_entries import AclEntry, Network, acl_entries
+from iaclint.checks.network_common import (
     DATA_STORE_SUBNETS,
-    _is_false,
-    _is_true,
-    _names,
-    _template_resource,
-    _under,
-    _users,
+    is_false,
+    is_true,
+    show_resources,
+    template_resource,
+    under,
+    users_of,
 )
 from iaclint.policy.context import CheckContext, Violation
-from iaclint.policy.language import Focus, contains_unknown, lookup
+from iaclint.policy.language import lookup
 from iaclint.resolve.values import ABSENT, Unknown
 
 if TYPE_CHECKING:
     from iaclint.model.template import Resource
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-_ENTRY = "AWS::EC2::NetworkAclEntry"
-_PROTOCOLS = {"tcp": "6", "udp": "17", "icmp": "1", "icmpv6": "58", "all": "-1"}
-_PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "-1": "all traffic"}
+# -- NET022 ------------------------------------------------------------------------
+def nacl_duplicate_rule_numbers(ctx: CheckContext) -> Iterator[Violation]:
+    """Two entries of one network ACL with the same direction and rule number: the second
+    one fails to create."""
+    seen: dict[tuple[str, bool, int], Resource] = {}
+    for entry in ctx.template.resources.values():
+        if entry.type != "AWS::EC2::NetworkAclEntry" or not ctx.is_active(entry):
+            continue
+        focus = ctx.resolved_focus(entry)
+        acl_value, _ = lookup(focus, "Properties.NetworkAclId")
+        acl = template_resource(ctx, acl_value, "AWS::EC2::NetworkAcl")
+        if acl is not None:
+            acl_name = acl.logical_id
+        elif isinstance(acl_value, str):
+            acl_name = acl_value.strip()
+        else:
+            continue
+        egress, _ = lookup(focus, "Properties.Egress")
+        if egress is ABSENT or is_false(egress):
+            outbound = False
+        elif is_true(egress):
+            outbound = True
+        else:
+            continue
+        number_value, number_path = lookup(focus, "Properties.RuleNumber")
+        number = as_integer(number_value)
+        if number is None:
+            continue
+        key = (acl_name, outbound, number)
+        first = seen.setdefault(key, entry)
+        if first is entry:
+            continue
+        args = {
+            "resource": entry.logical_id,
+            "value": str(number),
+            "other": first.logical_id,
+            "direction": "outbound" if outbound else "inbound",
+            "acl": acl_name,
+        }
+        yield Violation(number_path, args, entry.logical_id)
+
+
 # Ephemeral port ranges of common clients: ELB, NAT gateways and Lambda (1024-65535), Linux
 # (32768-60999), Windows Server 2008 and later (49152-65535), older Windows (1025-5000).
 # https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html
@@ -46,128 +84,6 @@ DATA_TIER_SUBNETS = {
     "AWS::RedshiftServerless::Workgroup": "SubnetIds",
     "AWS::DocDBElastic::Cluster": "SubnetIds",
 }
-
-
-def parse_network(value: Any) -> Network | None:
-    """A known CIDR block, else None (unknown, missing or malformed)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return ipaddress.ip_network(value.strip(), strict=False)
-    except ValueError:
-        return None
-
-
-# -- the entries of an ACL -------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class AclEntry:
-    """One NACL entry as far as it is known; None marks a field that cannot be known."""
-
-    resource: Resource
-    focus: Focus
-    acl: str  # the ACL's logical id, or the literal id of an ACL made elsewhere
-    outbound: bool | None
-    number: int | None
-    allow: bool | None
-    protocol: str | None  # "-1", "6", "17", "1", ... as a string
-    ports: tuple[int, int] | None  # (0, 65535) when the protocol has no ports
-    icmp: tuple[int, int] | None  # (type, code), -1 for any
-    network: Network | None
-
-    @property
-    def known(self) -> bool:
-        fields = (self.outbound, self.number, self.allow, self.protocol, self.network)
-        return None not in fields and self.ports is not None and self.icmp is not None
-
-    @property
-    def direction(self) -> str:
-        return "outbound" if self.outbound else "inbound"
-
-    def describe(self) -> str:
-        """`inbound tcp 443 from 0.0.0.0/0`, for messages."""
-        name = _PROTOCOL_NAMES.get(self.protocol or "", f"protocol {self.protocol}")
-        ports = ""
-        if self.protocol in ("6", "17") and self.ports is not None:
-            low, high = self.ports
-            ports = f" {low}" if low == high else f" {low}-{high}"
-        side = "to" if self.outbound else "from"
-        return f"{self.direction} {name}{ports} {side} `{self.network}`"
-
-
-def _protocol(value: Any) -> str | None:
-    if contains_unknown(value) or value is ABSENT or isinstance(value, bool):
-        return None
-    text = str(value).strip().lower()
-    return _PROTOCOLS.get(text, text)
-
-
-def _pair(value: Any, low_key: str, high_key: str) -> tuple[int, int] | None:
-    if not isinstance(value, dict):
-        return None
-    low, high = as_integer(value.get(low_key, ABSENT)), as_integer(value.get(high_key, ABSENT))
-    return None if low is None or high is None else (low, high)
-
-
-def _entry(ctx: CheckContext, resource: Resource) -> AclEntry | None:
-    focus = ctx.resolved_focus(resource)
-    acl_value, _ = lookup(focus, "Properties.NetworkAclId")
-    acl = _template_resource(ctx, acl_value, "AWS::EC2::NetworkAcl")
-    if acl is not None:
-        acl_name = acl.logical_id
-    elif isinstance(acl_value, str):
-        acl_name = acl_value.strip()
-    else:
-        return None
-    egress, _ = lookup(focus, "Properties.Egress")
-    outbound = (
-        False if egress is ABSENT or _is_false(egress) else True if _is_true(egress) else None
-    )
-    action, _ = lookup(focus, "Properties.RuleAction")
-    allow = action.strip().lower() == "allow" if isinstance(action, str) else None
-    protocol = _protocol(lookup(focus, "Properties.Protocol")[0])
-    ports: tuple[int, int] | None = (0, 65535)
-    icmp: tuple[int, int] | None = (-1, -1)
-    if protocol in ("6", "17"):
-        ports = _pair(lookup(focus, "Properties.PortRange")[0], "From", "To")
-        if ports == (-1, -1):
-            ports = (0, 65535)
-    elif protocol in ("1", "58"):
-        raw, _ = lookup(focus, "Properties.Icmp")
-        icmp = (-1, -1) if raw is ABSENT else _pair(raw, "Type", "Code")
-    v4, _ = lookup(focus, "Properties.CidrBlock")
-    v6, _ = lookup(focus, "Properties.Ipv6CidrBlock")
-    network = parse_network(v4 if v4 is not ABSENT else v6)
-    number = as_integer(lookup(focus, "Properties.RuleNumber")[0])
-    return AclEntry(
-        resource, focus, acl_name, outbound, number, allow, protocol, ports, icmp, network
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class AclEntries:
-    by_acl: dict[str, list[AclEntry]]
-    # An active entry whose ACL cannot be known: it might belong to any ACL.
-    stray: bool
-
-
-def acl_entries(ctx: CheckContext) -> AclEntries:
-    """The active entries of every ACL, computed once per scenario."""
-
-    def compute() -> AclEntries:
-        by_acl: dict[str, list[AclEntry]] = {}
-        stray = False
-        for resource in ctx.template.resources.values():
-            if resource.type != _ENTRY or not ctx.is_active(resource):
-                continue
-            entry = _entry(ctx, resource)
-            if entry is None:
-                stray = True
-            else:
-                by_acl.setdefault(entry.acl, []).append(entry)
-        return AclEntries(by_acl, stray)
-
-    found: AclEntries = ctx.memo("network_acls.entries", compute)
-    return found
 
 
 def _entry_of(ctx: CheckContext, resource: Resource) -> tuple[AclEntry, list[AclEntry]] | None:
@@ -191,8 +107,8 @@ def _complete_acl(ctx: CheckContext, acl: str) -> bool:
 def _data_users(ctx: CheckContext, subnet: Resource) -> list[Resource]:
     return [
         user
-        for user, prop in _users(ctx, subnet.logical_id)
-        if (expected := DATA_TIER_SUBNETS.get(user.type)) is not None and _under(prop, (expected,))
+        for user, prop in users_of(ctx, subnet.logical_id)
+        if (expected := DATA_TIER_SUBNETS.get(user.type)) is not None and under(prop, (expected,))
     ]
 
 
@@ -234,7 +150,7 @@ def subnet_without_network_acl(resource: Resource, ctx: CheckContext) -> Iterato
         if not stores or _acl_associations(ctx, resource) != []:
             return
         detail = (
-            f"holds the data tier ({_names(stores)}) but has no "
+            f"holds the data tier ({show_resources(stores)}) but has no "
             "`AWS::EC2::SubnetNetworkAclAssociation`, so the VPC's default network ACL, "
             "which allows all traffic, guards it"
         )
@@ -259,7 +175,7 @@ def subnet_without_network_acl(resource: Resource, ctx: CheckContext) -> Iterato
         return
     detail = (
         f"allows all inbound traffic from `{entry.network}` into network ACL `{entry.acl}` "
-        f"of data-tier subnet {_names(subnets)}, as the default network ACL does"
+        f"of data-tier subnet {show_resources(subnets)}, as the default network ACL does"
     )
     _, where = lookup(entry.focus, "Properties.Protocol")
     yield Violation(where, {"resource": resource.logical_id, "detail": detail})

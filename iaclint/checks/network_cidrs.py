@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from iaclint.checks.common import active_resources, points_here, type_path
-from iaclint.checks.network import _names, _subnet_is_private, _template_resource
-from iaclint.checks.network_acls import Network, parse_network
+from iaclint.checks.network_acl_entries import Network, parse_network
+from iaclint.checks.network_common import show_resources, subnet_is_private, template_resource
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.policy.language import lookup
 from iaclint.resolve.values import ABSENT, PLACEHOLDER, Unknown
@@ -129,7 +129,7 @@ def vpc_without_gateway_endpoints(resource: Resource, ctx: CheckContext) -> Iter
     private = [
         subnet
         for subnet in ctx.query.referrers(resource.logical_id, "AWS::EC2::Subnet", "VpcId")
-        if ctx.is_active(subnet) and _subnet_is_private(ctx, subnet) is not None
+        if ctx.is_active(subnet) and subnet_is_private(ctx, subnet) is not None
     ]
     if not private:
         return
@@ -143,7 +143,7 @@ def vpc_without_gateway_endpoints(resource: Resource, ctx: CheckContext) -> Iter
         return
     args = {
         "resource": resource.logical_id,
-        "subnets": _names(private),
+        "subnets": show_resources(private),
         "services": " or ".join(missing),
     }
     yield Violation(type_path(resource), args, at_key=True)
@@ -153,7 +153,7 @@ def vpc_without_gateway_endpoints(resource: Resource, ctx: CheckContext) -> Iter
 def _vpc_key(ctx: CheckContext, resource: Resource) -> tuple[str, Resource | None] | None:
     """The VPC a subnet or block belongs to: (logical or literal id, the template VPC)."""
     value, _ = lookup(ctx.resolved_focus(resource), "Properties.VpcId")
-    vpc = _template_resource(ctx, value, _VPC)
+    vpc = template_resource(ctx, value, _VPC)
     if vpc is not None:
         return vpc.logical_id, vpc
     if isinstance(value, str):
@@ -232,9 +232,9 @@ def cidr_outside_vpc_or_overlapping(resource: Resource, ctx: CheckContext) -> It
 # -- NET046 ------------------------------------------------------------------------
 def _peer_vpcs(ctx: CheckContext, peering: Resource) -> tuple[Resource, Resource, Path] | None:
     focus = ctx.resolved_focus(peering)
-    own = _template_resource(ctx, lookup(focus, "Properties.VpcId")[0], _VPC)
+    own = template_resource(ctx, lookup(focus, "Properties.VpcId")[0], _VPC)
     peer_value, peer_path = lookup(focus, "Properties.PeerVpcId")
-    peer = _template_resource(ctx, peer_value, _VPC)
+    peer = template_resource(ctx, peer_value, _VPC)
     if own is None or peer is None or own is peer:
         return None
     return own, peer, peer_path
@@ -259,19 +259,19 @@ def _peering_overlap(resource: Resource, ctx: CheckContext) -> Iterator[Violatio
 
 def _route_vpc(ctx: CheckContext, route: Resource) -> Resource | None:
     focus = ctx.resolved_focus(route)
-    table = _template_resource(
+    table = template_resource(
         ctx, lookup(focus, "Properties.RouteTableId")[0], "AWS::EC2::RouteTable"
     )
     if table is None:
         return None
     vpc_value, _ = lookup(ctx.resolved_focus(table), "Properties.VpcId")
-    return _template_resource(ctx, vpc_value, _VPC)
+    return template_resource(ctx, vpc_value, _VPC)
 
 
 def _route_misses_peer(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
     focus = ctx.resolved_focus(resource)
     peering_value, _ = lookup(focus, "Properties.VpcPeeringConnectionId")
-    peering = _template_resource(ctx, peering_value, "AWS::EC2::VPCPeeringConnection")
+    peering = template_resource(ctx, peering_value, "AWS::EC2::VPCPeeringConnection")
     destination, where = lookup(focus, "Properties.DestinationCidrBlock")
     network = parse_network(destination)
     if peering is None or network is None:

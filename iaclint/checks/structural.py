@@ -15,7 +15,7 @@ _VALUE_KINDS = ("ref", "getatt", "sub", "depends_on")
 _SAM_IMPLICIT = ("ServerlessRestApi", "ServerlessHttpApi", "ServerlessDeploymentBucket")
 
 
-def _has_macro(template: Template) -> bool:
+def has_macro(template: Template) -> bool:
     """Macros other than SAM (and Rain modules) can add anything; references into what
     they generate cannot be judged."""
     return template.opaque or any(t != "AWS::Serverless-2016-10-31" for t in template.transform)
@@ -47,7 +47,7 @@ def _suggest(name: str, candidates: list[str]) -> str:
 
 def undefined_reference(ctx: CheckContext) -> Iterator[Violation]:
     template = ctx.template
-    if _has_macro(template):
+    if has_macro(template):
         return
     names = [*template.resources, *template.parameters]
     for ref in ctx.references:
@@ -199,7 +199,7 @@ def _used(ctx: CheckContext, kinds: tuple[str, ...]) -> set[str]:
 
 
 def unused_parameter(ctx: CheckContext) -> Iterator[Violation]:
-    if _has_macro(ctx.template):
+    if has_macro(ctx.template):
         return
     used = _used(ctx, ("ref", "sub", "getatt"))  # a GetAtt on it is TPL002, not "unused"
     for name, param in ctx.template.parameters.items():
@@ -208,7 +208,7 @@ def unused_parameter(ctx: CheckContext) -> Iterator[Violation]:
 
 
 def unused_mapping(ctx: CheckContext) -> Iterator[Violation]:
-    if _has_macro(ctx.template):
+    if has_macro(ctx.template):
         return
     used = _used(ctx, ("findinmap",))
     if "" in used:
@@ -219,7 +219,7 @@ def unused_mapping(ctx: CheckContext) -> Iterator[Violation]:
 
 
 def unused_condition(ctx: CheckContext) -> Iterator[Violation]:
-    if _has_macro(ctx.template):
+    if has_macro(ctx.template):
         return
     used = _used(ctx, ("condition",))
     for name in ctx.template.conditions:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from iaclint.checks.structural import _has_macro
+from iaclint.checks.structural import has_macro
 from iaclint.checks.validity_errors import Problem, classify, suggest
 from iaclint.load.document import Path
 from iaclint.model.template import Resource
@@ -78,7 +78,7 @@ def problems(ctx: CheckContext) -> list[Problem]:
 
 
 def _all_problems(ctx: CheckContext) -> Iterator[Problem]:
-    if _has_macro(ctx.template):
+    if has_macro(ctx.template):
         return
     for resource in ctx.template.resources.values():
         if not _validated(ctx, resource):
@@ -116,7 +116,7 @@ _RESOURCE_KEYS = frozenset(
 
 def unknown_property(ctx: CheckContext) -> Iterator[Violation]:
     template = ctx.template
-    if not _has_macro(template):
+    if not has_macro(template):
         for resource in template.resources.values():
             body = template.data["Resources"].get(resource.logical_id)
             if not isinstance(body, dict) or not ctx.is_active(resource):
@@ -164,7 +164,7 @@ def property_combination(ctx: CheckContext) -> Iterator[Violation]:
 
 def unknown_resource_type(ctx: CheckContext) -> Iterator[Violation]:
     template = ctx.template
-    if _has_macro(template):
+    if has_macro(template):
         return
     store = schemas().store
     for resource in template.resources.values():
@@ -195,7 +195,7 @@ def _pointer_parts(pointer: str) -> tuple[str, ...] | None:
 
 
 def read_only_property(ctx: CheckContext) -> Iterator[Violation]:
-    if _has_macro(ctx.template):
+    if has_macro(ctx.template):
         return
     for resource in ctx.template.resources.values():
         if not _validated(ctx, resource):
@@ -243,7 +243,7 @@ def attributes_of(schema: dict[str, Any]) -> set[str]:
 
 def getatt_unknown_attribute(ctx: CheckContext) -> Iterator[Violation]:
     template = ctx.template
-    if _has_macro(template):
+    if has_macro(template):
         return
     for ref in ctx.references:
         if ref.kind not in ("getatt", "sub") or not isinstance(ref.attribute, str):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iaclint.checks.structural import _has_macro
+from iaclint.checks.structural import has_macro
 from iaclint.load.document import Path
 from iaclint.model.template import Template
 from iaclint.policy.context import CheckContext, Violation
@@ -105,7 +105,7 @@ def _shape(fn: str, arg: Any) -> str | None:
 
 def malformed_intrinsic(ctx: CheckContext) -> Iterator[Violation]:
     template = ctx.template
-    if _has_macro(template):
+    if has_macro(template):
         return
     for fn, arg, path, problem in ctx.template_memo(
         "validity:intrinsics", lambda: _shapes(template)

@@ -27,7 +27,7 @@ CHECKS: dict[str, str] = {
     "template_body_size": "iaclint.checks.quotas:template_body_size",
     # TPL100's findings come from the suppress stage, after every rule has run.
     "suppression_directives": "iaclint.suppress.meta:reported_by_suppress_stage",
-    # --- iam (iaclint/checks/iam.py) ---
+    # --- iam (iaclint/checks/iam.py, iam_targets.py, iam_secrets.py) ---
     "allows_all_actions": "iaclint.checks.iam:allows_all_actions",
     "service_wildcard": "iaclint.checks.iam:service_wildcard",
     "allow_with_not_action": "iaclint.checks.iam:allow_with_not_action",
@@ -42,10 +42,10 @@ CHECKS: dict[str, str] = {
     "permissions_on_users": "iaclint.checks.iam:permissions_on_users",
     "role_shared_by_workloads": "iaclint.checks.iam:role_shared_by_workloads",
     "notification_target_without_permission": (
-        "iaclint.checks.iam:notification_target_without_permission"
+        "iaclint.checks.iam_targets:notification_target_without_permission"
     ),
-    "sns_to_sqs_without_policy": "iaclint.checks.iam:sns_to_sqs_without_policy",
-    "event_target_without_permission": "iaclint.checks.iam:event_target_without_permission",
+    "sns_to_sqs_without_policy": "iaclint.checks.iam_targets:sns_to_sqs_without_policy",
+    "event_target_without_permission": "iaclint.checks.iam_targets:event_target_without_permission",
     "api_key_without_usage_plan": "iaclint.checks.iam:api_key_without_usage_plan",
     "hard_coded_secret": "iaclint.checks.iam_secrets:hard_coded_secret",
     "aws_credentials_in_configuration": (
@@ -53,62 +53,72 @@ CHECKS: dict[str, str] = {
     ),
     "access_key_secret_exposed": "iaclint.checks.iam_secrets:access_key_secret_exposed",
     "sensitive_parameter_in_clear": "iaclint.checks.iam_secrets:sensitive_parameter_in_clear",
-    # --- encryption (iaclint/checks/encryption.py) ---
+    # --- encryption (iaclint/checks/encryption_tls_policies.py, encryption_rds_tls.py) ---
     "bucket_policy_denies_insecure_transport": (
-        "iaclint.checks.encryption:bucket_policy_denies_insecure_transport"
+        "iaclint.checks.encryption_tls_policies:bucket_policy_denies_insecure_transport"
     ),
-    "policy_without_tls_deny": "iaclint.checks.encryption:policy_without_tls_deny",
-    "rds_tls_not_enforced": "iaclint.checks.encryption:rds_tls_not_enforced",
-    # --- network (iaclint/checks/network.py) ---
-    "rds_publicly_accessible": "iaclint.checks.network:rds_publicly_accessible",
-    "s3_public_access_block_off": "iaclint.checks.network:s3_public_access_block_off",
-    "data_store_unrestricted_egress": "iaclint.checks.network:data_store_unrestricted_egress",
-    "no_security_group": "iaclint.checks.network:no_security_group",
-    "public_ip_on_private_tier": "iaclint.checks.network:public_ip_on_private_tier",
-    "s3_cors_any_origin": "iaclint.checks.network:s3_cors_any_origin",
+    "policy_without_tls_deny": "iaclint.checks.encryption_tls_policies:policy_without_tls_deny",
+    "rds_tls_not_enforced": "iaclint.checks.encryption_rds_tls:rds_tls_not_enforced",
+    # --- network (iaclint/checks/network_*.py) ---
+    # exposure of data stores and instances (network_exposure.py)
+    "rds_publicly_accessible": "iaclint.checks.network_exposure:rds_publicly_accessible",
+    "s3_public_access_block_off": "iaclint.checks.network_exposure:s3_public_access_block_off",
+    "data_store_unrestricted_egress": (
+        "iaclint.checks.network_exposure:data_store_unrestricted_egress"
+    ),
     "internal_resource_open_to_internet": (
-        "iaclint.checks.network:internal_resource_open_to_internet"
+        "iaclint.checks.network_exposure:internal_resource_open_to_internet"
     ),
-    "data_store_in_public_subnet": "iaclint.checks.network:data_store_in_public_subnet",
-    "private_api_without_policy": "iaclint.checks.network:private_api_without_policy",
-    "api_cors_any_origin": "iaclint.checks.network:api_cors_any_origin",
-    "instance_ssh_reachable": "iaclint.checks.network:instance_ssh_reachable",
+    "instance_ssh_reachable": "iaclint.checks.network_exposure:instance_ssh_reachable",
+    # resources without a security group (network_security_groups.py)
+    "no_security_group": "iaclint.checks.network_security_groups:no_security_group",
+    # subnets, routes and gateways (network_routing.py)
+    "public_ip_on_private_tier": "iaclint.checks.network_routing:public_ip_on_private_tier",
+    "data_store_in_public_subnet": "iaclint.checks.network_routing:data_store_in_public_subnet",
     "internet_facing_lb_in_private_subnet": (
-        "iaclint.checks.network:internet_facing_lb_in_private_subnet"
+        "iaclint.checks.network_routing:internet_facing_lb_in_private_subnet"
     ),
-    "nacl_duplicate_rule_numbers": "iaclint.checks.network:nacl_duplicate_rule_numbers",
-    "nat_gateway_in_private_subnet": "iaclint.checks.network:nat_gateway_in_private_subnet",
+    "nat_gateway_in_private_subnet": "iaclint.checks.network_routing:nat_gateway_in_private_subnet",
     "internet_gateway_unattached_or_unrouted": (
-        "iaclint.checks.network:internet_gateway_unattached_or_unrouted"
+        "iaclint.checks.network_routing:internet_gateway_unattached_or_unrouted"
     ),
-    "public_rds_without_vpc_dns": "iaclint.checks.network:public_rds_without_vpc_dns",
-    "subnet_without_route_table": "iaclint.checks.network:subnet_without_route_table",
-    "api_stage_without_throttling": "iaclint.checks.network:api_stage_without_throttling",
-    "public_entry_point_without_waf": "iaclint.checks.network:public_entry_point_without_waf",
-    # network tiers and placement (iaclint/checks/network_tiers.py)
+    "public_rds_without_vpc_dns": "iaclint.checks.network_routing:public_rds_without_vpc_dns",
+    "subnet_without_route_table": "iaclint.checks.network_routing:subnet_without_route_table",
+    # entry points: APIs, CORS, WAF (network_edges.py)
+    "s3_cors_any_origin": "iaclint.checks.network_edges:s3_cors_any_origin",
+    "private_api_without_policy": "iaclint.checks.network_edges:private_api_without_policy",
+    "api_cors_any_origin": "iaclint.checks.network_edges:api_cors_any_origin",
+    "api_stage_without_throttling": "iaclint.checks.network_edges:api_stage_without_throttling",
+    "public_entry_point_without_waf": "iaclint.checks.network_edges:public_entry_point_without_waf",
+    # security group tiers (network_tiers.py)
     "app_group_admits_cidr": "iaclint.checks.network_tiers:app_group_admits_cidr",
     "database_group_admits_cidr": "iaclint.checks.network_tiers:database_group_admits_cidr",
     "ssh_mixed_with_application_ports": (
         "iaclint.checks.network_tiers:ssh_mixed_with_application_ports"
     ),
-    "security_group_in_other_vpc": "iaclint.checks.network_tiers:security_group_in_other_vpc",
-    "launched_into_default_vpc": "iaclint.checks.network_tiers:launched_into_default_vpc",
-    "lambda_vpc_without_need": "iaclint.checks.network_tiers:lambda_vpc_without_need",
-    "elastic_ip_on_instance": "iaclint.checks.network_tiers:elastic_ip_on_instance",
-    "cname_to_aws_resource": "iaclint.checks.network_tiers:cname_to_aws_resource",
-    # network ACLs and VPC address space (iaclint/checks/network_acls.py, network_cidrs.py)
+    # VPC placement (network_placement.py)
+    "security_group_in_other_vpc": "iaclint.checks.network_placement:security_group_in_other_vpc",
+    "launched_into_default_vpc": "iaclint.checks.network_placement:launched_into_default_vpc",
+    "lambda_vpc_without_need": "iaclint.checks.network_placement:lambda_vpc_without_need",
+    # Elastic IPs and DNS records (network_addresses.py)
+    "elastic_ip_on_instance": "iaclint.checks.network_addresses:elastic_ip_on_instance",
+    "cname_to_aws_resource": "iaclint.checks.network_addresses:cname_to_aws_resource",
+    # network ACLs (network_acls.py, on network_acl_entries.py)
+    "nacl_duplicate_rule_numbers": "iaclint.checks.network_acls:nacl_duplicate_rule_numbers",
     "subnet_without_network_acl": "iaclint.checks.network_acls:subnet_without_network_acl",
     "nacl_missing_return_traffic": "iaclint.checks.network_acls:nacl_missing_return_traffic",
     "nacl_allow_shadows_deny": "iaclint.checks.network_acls:nacl_allow_shadows_deny",
     "nacl_rule_numbers_packed": "iaclint.checks.network_acls:nacl_rule_numbers_packed",
+    # VPC address space (network_cidrs.py)
     "vpc_without_gateway_endpoints": "iaclint.checks.network_cidrs:vpc_without_gateway_endpoints",
     "cidr_outside_vpc_or_overlapping": (
         "iaclint.checks.network_cidrs:cidr_outside_vpc_or_overlapping"
     ),
     "vpc_peering_overlapping_cidrs": "iaclint.checks.network_cidrs:vpc_peering_overlapping_cidrs",
-    # --- availability and data-protection (iaclint/checks/availability.py) ---
+    # --- availability and data-protection (iaclint/checks/availability*.py) ---
+    # also data_protection.py and storage_backup.py
     "s3_replication_prerequisites": "iaclint.checks.data_protection:s3_replication_prerequisites",
-    "ebs_volume_without_backup": "iaclint.checks.storage_lifecycle:ebs_volume_without_backup",
+    "ebs_volume_without_backup": "iaclint.checks.storage_backup:ebs_volume_without_backup",
     "rds_backup_retention": "iaclint.checks.availability:rds_backup_retention",
     "stateful_deletion_policy": "iaclint.checks.availability:stateful_deletion_policy",
     "subnet_group_single_az": "iaclint.checks.availability_zones:subnet_group_single_az",
@@ -123,34 +133,37 @@ CHECKS: dict[str, str] = {
     "aurora_cluster_single_instance": (
         "iaclint.checks.availability_clusters:aurora_cluster_single_instance"
     ),
-    # operations: scaling, placement, health checks, deployments (availability_operations.py)
+    # scaling (availability_scaling.py)
     "auto_scaling_group_without_policy": (
-        "iaclint.checks.availability_operations:auto_scaling_group_without_policy"
-    ),
-    "instances_in_one_zone": "iaclint.checks.availability_operations:instances_in_one_zone",
-    "target_group_health_check_shallow": (
-        "iaclint.checks.availability_operations:target_group_health_check_shallow"
-    ),
-    "record_without_health_check": (
-        "iaclint.checks.availability_operations:record_without_health_check"
+        "iaclint.checks.availability_scaling:auto_scaling_group_without_policy"
     ),
     "dynamodb_table_without_auto_scaling": (
-        "iaclint.checks.availability_operations:dynamodb_table_without_auto_scaling"
+        "iaclint.checks.availability_scaling:dynamodb_table_without_auto_scaling"
     ),
+    # zone placement the graph shows (availability_placement.py)
+    "instances_in_one_zone": "iaclint.checks.availability_placement:instances_in_one_zone",
     "nat_gateway_serves_other_zones": (
-        "iaclint.checks.availability_operations:nat_gateway_serves_other_zones"
+        "iaclint.checks.availability_placement:nat_gateway_serves_other_zones"
     ),
     "cluster_placement_group_multi_az": (
-        "iaclint.checks.availability_operations:cluster_placement_group_multi_az"
+        "iaclint.checks.availability_placement:cluster_placement_group_multi_az"
     ),
+    # health checks (availability_health_checks.py)
+    "target_group_health_check_shallow": (
+        "iaclint.checks.availability_health_checks:target_group_health_check_shallow"
+    ),
+    "record_without_health_check": (
+        "iaclint.checks.availability_health_checks:record_without_health_check"
+    ),
+    # deployments and error handling (availability_deployments.py)
     "beanstalk_environment_not_production_ready": (
-        "iaclint.checks.availability_operations:beanstalk_environment_not_production_ready"
+        "iaclint.checks.availability_deployments:beanstalk_environment_not_production_ready"
     ),
-    "trigger_bypasses_alias": "iaclint.checks.availability_operations:trigger_bypasses_alias",
+    "trigger_bypasses_alias": "iaclint.checks.availability_deployments:trigger_bypasses_alias",
     "state_machine_task_unguarded": (
-        "iaclint.checks.availability_operations:state_machine_task_unguarded"
+        "iaclint.checks.availability_deployments:state_machine_task_unguarded"
     ),
-    # --- limits and logging (iaclint/checks/limits.py, logging_checks.py) ---
+    # --- limits and logging (iaclint/checks/limits*.py, logging_*.py) ---
     "lambda_function_bounds": "iaclint.checks.limits:lambda_function_bounds",
     "sqs_queue_bounds": "iaclint.checks.limits:sqs_queue_bounds",
     "security_group_rule_quota": "iaclint.checks.limits:security_group_rule_quota",
@@ -159,45 +172,49 @@ CHECKS: dict[str, str] = {
     "sqs_visibility_below_function_timeout": (
         "iaclint.checks.limits:sqs_visibility_below_function_timeout"
     ),
-    # limits_services.py: LIM035-LIM046
-    "kinesis_shared_readers": "iaclint.checks.limits_services:kinesis_shared_readers",
-    "lambda_alias_routing": "iaclint.checks.limits_services:lambda_alias_routing",
-    "api_throttling_above_account": ("iaclint.checks.limits_services:api_throttling_above_account"),
-    "aurora_capacity_range": "iaclint.checks.limits_services:aurora_capacity_range",
-    "alarm_period": "iaclint.checks.limits_services:alarm_period",
-    "subnet_address_demand": "iaclint.checks.limits_services:subnet_address_demand",
-    "s3_bucket_name": "iaclint.checks.limits_services:s3_bucket_name",
-    "ebs_volume_size": "iaclint.checks.limits_services:ebs_volume_size",
-    "parameter_value_size": "iaclint.checks.limits_services:parameter_value_size",
-    "step_functions_timeout": "iaclint.checks.limits_services:step_functions_timeout",
+    # LIM035-LIM046: capacity (limits_capacity.py) and single values (limits_values.py)
+    "kinesis_shared_readers": "iaclint.checks.limits_capacity:kinesis_shared_readers",
+    "api_throttling_above_account": ("iaclint.checks.limits_capacity:api_throttling_above_account"),
+    "aurora_capacity_range": "iaclint.checks.limits_capacity:aurora_capacity_range",
+    "subnet_address_demand": "iaclint.checks.limits_capacity:subnet_address_demand",
+    "lambda_alias_routing": "iaclint.checks.limits_values:lambda_alias_routing",
+    "alarm_period": "iaclint.checks.limits_values:alarm_period",
+    "s3_bucket_name": "iaclint.checks.limits_values:s3_bucket_name",
+    "ebs_volume_size": "iaclint.checks.limits_values:ebs_volume_size",
+    "parameter_value_size": "iaclint.checks.limits_values:parameter_value_size",
+    "step_functions_timeout": "iaclint.checks.limits_values:step_functions_timeout",
+    # logging_checks.py
     "cloudtrail_region_coverage": "iaclint.checks.logging_checks:cloudtrail_region_coverage",
     "s3_bucket_access_logging": "iaclint.checks.logging_checks:s3_bucket_access_logging",
     "load_balancer_access_logs": "iaclint.checks.logging_checks:load_balancer_access_logs",
     "api_stage_logging": "iaclint.checks.logging_checks:api_stage_logging",
     "alarm_without_actions": "iaclint.checks.logging_checks:alarm_without_actions",
     "s3_access_logs_to_itself": "iaclint.checks.logging_checks:s3_access_logs_to_itself",
-    "cloudtrail_bucket_policy": "iaclint.checks.logging_monitoring:cloudtrail_bucket_policy",
-    "cloudtrail_data_events": "iaclint.checks.logging_monitoring:cloudtrail_data_events",
+    # CloudTrail (logging_trails.py)
+    "cloudtrail_bucket_policy": "iaclint.checks.logging_trails:cloudtrail_bucket_policy",
+    "cloudtrail_data_events": "iaclint.checks.logging_trails:cloudtrail_data_events",
     "cloudtrail_denied_calls_alarm": (
-        "iaclint.checks.logging_monitoring:cloudtrail_denied_calls_alarm"
+        "iaclint.checks.logging_trails:cloudtrail_denied_calls_alarm"
     ),
-    "untraced_request_path": "iaclint.checks.logging_monitoring:untraced_request_path",
+    # traces and function logs (logging_telemetry.py)
+    "untraced_request_path": "iaclint.checks.logging_telemetry:untraced_request_path",
     "lambda_role_cannot_write_logs": (
-        "iaclint.checks.logging_monitoring:lambda_role_cannot_write_logs"
+        "iaclint.checks.logging_telemetry:lambda_role_cannot_write_logs"
     ),
     "lambda_role_cannot_write_traces": (
-        "iaclint.checks.logging_monitoring:lambda_role_cannot_write_traces"
+        "iaclint.checks.logging_telemetry:lambda_role_cannot_write_traces"
     ),
+    # alarms and notifications (logging_alarms.py)
     "scaling_group_basic_monitoring": (
-        "iaclint.checks.logging_monitoring:scaling_group_basic_monitoring"
+        "iaclint.checks.logging_alarms:scaling_group_basic_monitoring"
     ),
-    "resource_without_alarm": "iaclint.checks.logging_monitoring:resource_without_alarm",
-    "pipeline_failure_unnotified": "iaclint.checks.logging_monitoring:pipeline_failure_unnotified",
-    "beanstalk_health_and_logs": "iaclint.checks.logging_monitoring:beanstalk_health_and_logs",
-    # --- cost (iaclint/checks/cost.py) ---
+    "resource_without_alarm": "iaclint.checks.logging_alarms:resource_without_alarm",
+    "pipeline_failure_unnotified": "iaclint.checks.logging_alarms:pipeline_failure_unnotified",
+    "beanstalk_health_and_logs": "iaclint.checks.logging_alarms:beanstalk_health_and_logs",
+    # --- cost (iaclint/checks/cost.py, storage_lifecycle.py) ---
     "elastic_ip_unattached": "iaclint.checks.cost:elastic_ip_unattached",
     "lifecycle_early_deletion": "iaclint.checks.storage_lifecycle:lifecycle_early_deletion",
-    "resource_without_cost_tags": "iaclint.checks.storage_lifecycle:resource_without_cost_tags",
+    "resource_without_cost_tags": "iaclint.checks.cost:resource_without_cost_tags",
     # --- other (iaclint/checks/general.py, general_wiring.py, general_services.py) ---
     "template_without_resources": "iaclint.checks.general:template_without_resources",
     "unknown_template_section": "iaclint.checks.general:unknown_template_section",
@@ -245,7 +262,7 @@ PREDICATES: dict[str, str] = {
     # --- encryption ---
     "secret_variables": "iaclint.checks.iam_secrets:secret_variables",
     # --- network ---
-    "all_ports": "iaclint.checks.network:all_ports",
+    "all_ports": "iaclint.checks.network_common:all_ports",
     # --- availability and data-protection ---
     "named_as_dead_letter_queue": "iaclint.checks.availability_dlq:named_as_dead_letter_queue",
     "used_as_dead_letter_queue": "iaclint.checks.availability_dlq:used_as_dead_letter_queue",
