@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import string
 
@@ -13,7 +14,7 @@ from iaclint.pipeline import lint_file
 from iaclint.policy.docs import expected_pages
 from iaclint.policy.engine import AnalysisOptions
 from iaclint.policy.loader import RuleFileError, builtin_rules_dir, load_rule_files
-from iaclint.policy.registry import CHECKS
+from iaclint.policy.registry import CHECKS, PREDICATES
 
 RULES = load_rule_files([builtin_rules_dir()])
 PREFIXES = {
@@ -125,3 +126,15 @@ def test_rule_naming_an_unregistered_check_is_a_rule_file_error(tmp_path):
     )
     with pytest.raises(RuleFileError, match="no check named `no_such_check`"):
         load_rule_files([tmp_path])
+
+
+@pytest.mark.parametrize("target", sorted({*CHECKS.values(), *PREDICATES.values()}))
+def test_every_registered_check_imports(target):
+    module, _, function = target.partition(":")
+    assert callable(getattr(importlib.import_module(module), function))
+
+
+def test_every_registered_check_is_used_by_a_rule():
+    named = {r.check.get("python") for r in RULES}
+    unused = sorted(set(CHECKS) - named)
+    assert not unused, f"registered but no rule names them: {unused}"
