@@ -9,20 +9,17 @@ import ipaddress
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from iaclint.checks.common import as_integer, type_path
+from iaclint.checks.common import type_path
 from iaclint.checks.network_acl_entries import AclEntry, Network, acl_entries
 from iaclint.checks.network_common import (
     DATA_STORE_SUBNETS,
-    is_false,
-    is_true,
     show_resources,
-    template_resource,
     under,
     users_of,
 )
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.policy.language import lookup
-from iaclint.resolve.values import ABSENT, Unknown
+from iaclint.resolve.values import Unknown
 
 if TYPE_CHECKING:
     from iaclint.model.template import Resource
@@ -32,42 +29,23 @@ if TYPE_CHECKING:
 def nacl_duplicate_rule_numbers(ctx: CheckContext) -> Iterator[Violation]:
     """Two entries of one network ACL with the same direction and rule number: the second
     one fails to create."""
-    seen: dict[tuple[str, bool, int], Resource] = {}
-    for entry in ctx.template.resources.values():
-        if entry.type != "AWS::EC2::NetworkAclEntry" or not ctx.is_active(entry):
-            continue
-        focus = ctx.resolved_focus(entry)
-        acl_value, _ = lookup(focus, "Properties.NetworkAclId")
-        acl = template_resource(ctx, acl_value, "AWS::EC2::NetworkAcl")
-        if acl is not None:
-            acl_name = acl.logical_id
-        elif isinstance(acl_value, str):
-            acl_name = acl_value.strip()
-        else:
-            continue
-        egress, _ = lookup(focus, "Properties.Egress")
-        if egress is ABSENT or is_false(egress):
-            outbound = False
-        elif is_true(egress):
-            outbound = True
-        else:
-            continue
-        number_value, number_path = lookup(focus, "Properties.RuleNumber")
-        number = as_integer(number_value)
-        if number is None:
-            continue
-        key = (acl_name, outbound, number)
-        first = seen.setdefault(key, entry)
-        if first is entry:
-            continue
-        args = {
-            "resource": entry.logical_id,
-            "value": str(number),
-            "other": first.logical_id,
-            "direction": "outbound" if outbound else "inbound",
-            "acl": acl_name,
-        }
-        yield Violation(number_path, args, entry.logical_id)
+    seen: dict[tuple[str, bool, int], AclEntry] = {}
+    for entries in acl_entries(ctx).by_acl.values():
+        for entry in entries:  # in template order: the later twin is reported
+            if entry.outbound is None or entry.number is None:
+                continue
+            first = seen.setdefault((entry.acl, entry.outbound, entry.number), entry)
+            if first is entry:
+                continue
+            args = {
+                "resource": entry.resource.logical_id,
+                "value": str(entry.number),
+                "other": first.resource.logical_id,
+                "direction": entry.direction,
+                "acl": entry.acl,
+            }
+            _, number_path = lookup(entry.focus, "Properties.RuleNumber")
+            yield Violation(number_path, args, entry.resource.logical_id)
 
 
 # Ephemeral port ranges of common clients: ELB, NAT gateways and Lambda (1024-65535), Linux
