@@ -1,12 +1,16 @@
-"""Members of replicated data stores (HA012): an Aurora cluster and the DB instances the
-template puts in it, counted through the graph. A member that cannot be seen (an instance
-whose cluster identifier is unknown, a nested stack handed the cluster) means no finding."""
+"""Members of replicated data stores: an Aurora cluster and the DB instances the template
+puts in it, counted through the graph (HA012), and an OpenSearch domain's data and master
+nodes across Availability Zones (HA018). A member that cannot be seen (an instance whose
+cluster identifier is unknown, a nested stack handed the cluster) or a count that cannot
+be resolved means no finding."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from iaclint.checks.availability import get, type_path
+from iaclint.checks.common import as_integer, as_text, present_parent
 from iaclint.model.template import Resource
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.policy.language import contains_unknown, same_value
@@ -71,3 +75,98 @@ def aurora_cluster_single_instance(resource: Resource, ctx: CheckContext) -> Ite
             "losing that zone stops the database"
         )
         yield Violation(type_path(resource), {"resource": resource.logical_id, "problem": problem})
+
+
+# -- HA018: OpenSearch domains across zones ---------------------------------------------
+# Where each domain type keeps its cluster settings.
+_SEARCH_CLUSTER = {
+    "AWS::OpenSearchService::Domain": "ClusterConfig",
+    "AWS::Elasticsearch::Domain": "ElasticsearchClusterConfig",
+}
+
+
+def _known_count(value: Any, default: int) -> int | None:
+    """A node or zone count: the default when it is not set, None when it is unknown."""
+    return default if value is ABSENT else as_integer(value)
+
+
+def opensearch_domain_not_zone_aware(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
+    """A domain without zone awareness (a note for a single-node domain, which cannot have
+    it); a zone-aware one whose data nodes do not divide evenly among its zones, or without
+    three dedicated master nodes."""
+    config = _SEARCH_CLUSTER[resource.type]
+    args = {"resource": resource.logical_id}
+    enabled, enabled_path = get(ctx, resource, f"Properties.{config}.ZoneAwarenessEnabled")
+    count, count_path = get(ctx, resource, f"Properties.{config}.InstanceCount")
+    nodes = _known_count(count, 1)  # one data node when InstanceCount is left out
+    if contains_unknown(enabled):
+        return
+    if not same_value(enabled, True):
+        shown = "not set" if enabled is ABSENT else f"`{as_text(enabled)}`"
+        where = (
+            enabled_path
+            if enabled is not ABSENT
+            else present_parent(ctx, resource, f"{config}.ZoneAwarenessEnabled")
+        )
+        at_key = enabled is ABSENT  # a parent, or the Type line
+        if nodes == 1:
+            node_count = "not set" if count is ABSENT else "`1`"
+            detail = (
+                f"has a single data node (`InstanceCount` is {node_count}), so it cannot be "
+                "zone-aware: when that node or its Availability Zone fails, the domain is "
+                "down and its data not yet snapshotted is lost"
+            )
+            yield Violation(where, {**args, "detail": detail}, level="note", at_key=at_key)
+            return
+        detail = (
+            f"does not enable zone awareness (`ZoneAwarenessEnabled` is {shown}), so all its "
+            "nodes, and the only copies of its shards, sit in one Availability Zone"
+        )
+        yield Violation(where, {**args, "detail": detail}, at_key=at_key)
+        return
+    zones_value, _ = get(
+        ctx, resource, f"Properties.{config}.ZoneAwarenessConfig.AvailabilityZoneCount"
+    )
+    zones = _known_count(zones_value, 2)
+    if nodes is not None and zones and nodes % zones:
+        detail = (
+            f"spreads {nodes} data node{'s' if nodes != 1 else ''} over {zones} Availability "
+            f"Zones (`InstanceCount` is not a multiple of {zones}), so one zone holds more nodes "
+            "and shards than the others, and losing it takes more than its share of capacity"
+        )
+        where = count_path if count is not ABSENT else enabled_path
+        yield Violation(where, {**args, "detail": detail})
+    yield from _dedicated_masters(ctx, resource, config)
+
+
+def _dedicated_masters(ctx: CheckContext, resource: Resource, config: str) -> Iterator[Violation]:
+    """A zone-aware domain signals production use, where AWS recommends three dedicated
+    master nodes: with none, data nodes also manage the cluster; with one or two, losing one
+    leaves no quorum to elect a master."""
+    args = {"resource": resource.logical_id}
+    enabled, enabled_path = get(ctx, resource, f"Properties.{config}.DedicatedMasterEnabled")
+    if contains_unknown(enabled):
+        return
+    if not same_value(enabled, True):
+        shown = "not set" if enabled is ABSENT else f"`{as_text(enabled)}`"
+        where = (
+            enabled_path
+            if enabled is not ABSENT
+            else present_parent(ctx, resource, f"{config}.DedicatedMasterEnabled")
+        )
+        detail = (
+            f"is zone-aware but has no dedicated master nodes (`DedicatedMasterEnabled` is "
+            f"{shown}), so its data nodes also manage the cluster and a busy or failed data "
+            "node can stall it; three dedicated master nodes are recommended for production"
+        )
+        yield Violation(where, {**args, "detail": detail}, level="note", at_key=enabled is ABSENT)
+        return
+    count, count_path = get(ctx, resource, f"Properties.{config}.DedicatedMasterCount")
+    masters = as_integer(count) if count is not ABSENT else None
+    if masters is not None and masters < 3:
+        detail = (
+            f"has {masters} dedicated master node{'s' if masters != 1 else ''} "
+            "(`DedicatedMasterCount`), so losing one leaves no quorum to elect a master; "
+            "use three"
+        )
+        yield Violation(count_path, {**args, "detail": detail})

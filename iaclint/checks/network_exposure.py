@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from iaclint.checks.common import type_path
 from iaclint.checks.network_common import (
+    AUTO_SCALING_GROUP,
     DATA_STORE_SECURITY_GROUPS,
     data_stores_guarded,
     is_false,
@@ -24,6 +25,7 @@ from iaclint.checks.network_common import (
     under,
     users_of,
 )
+from iaclint.checks.network_launch import launch_of
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.policy.language import Focus, Tri, lookup, port_covers
 from iaclint.resolve.values import ABSENT, child_source
@@ -293,27 +295,67 @@ def _instance_placements(
         groups, groups_path = lookup(focus, f"Properties.{prop}")
         if isinstance(groups, list):
             refs += [(g, child_source(groups, groups_path, j)) for j, g in enumerate(groups)]
-    yield subnet, is_true(mapped) or elastic, refs
+    public_ip = is_true(mapped) or elastic
+    launch = launch_of(ctx, instance)
+    if not refs and launch is not None:  # the launch template's groups and address apply
+        refs = [(value, launch.named_at) for value, _ in launch.groups]
+        if launch.public_ip is not None:
+            public_ip = launch.public_ip is Tri.TRUE or elastic
+    yield subnet, public_ip, refs
+
+
+def _group_placements(
+    ctx: CheckContext, group: Resource, focus: Focus
+) -> Iterator[tuple[Resource, bool, list[tuple[Any, Path]]]]:
+    """(subnet, has a public IP, security group references) for the instances an Auto
+    Scaling group launches from a launch template or configuration of the template. The
+    references point at where the group names its launch template."""
+    launch = launch_of(ctx, group)
+    if launch is None:
+        return
+    subnets, _ = lookup(focus, "Properties.VPCZoneIdentifier")
+    values = [*(subnets if isinstance(subnets, list) else []), *launch.subnets]
+    refs = [(value, launch.named_at) for value, _ in launch.groups]
+    for value in values:
+        subnet = template_resource(ctx, value, "AWS::EC2::Subnet")
+        if subnet is None:
+            continue
+        if launch.public_ip is None:  # the subnet's setting decides
+            mapped, _ = lookup(ctx.resolved_focus(subnet), "Properties.MapPublicIpOnLaunch")
+            yield subnet, is_true(mapped), refs
+        else:
+            yield subnet, launch.public_ip is Tri.TRUE, refs
 
 
 def instance_ssh_reachable(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
     """An instance with a public IP in a public subnet whose security group opens SSH or
-    RDP to the internet: really reachable, not merely permitted by one rule."""
+    RDP to the internet: really reachable, not merely permitted by one rule. The instances
+    of an Auto Scaling group are followed through its launch template or configuration."""
     focus = ctx.resolved_focus(resource)
-    for subnet, public_ip, refs in _instance_placements(ctx, resource, focus):
+    launch = launch_of(ctx, resource)
+    if resource.type == AUTO_SCALING_GROUP:
+        subject, they = f"The instances of Auto Scaling group `{resource.logical_id}` are", True
+        placements = _group_placements(ctx, resource, focus)
+    else:
+        subject, they = f"Instance `{resource.logical_id}` is", False
+        placements = _instance_placements(ctx, resource, focus)
+    seen = set()
+    for subnet, public_ip, refs in placements:
         if not public_ip or public_route_tables(ctx, subnet) is None:
             continue
         for value, path in refs:
             group = template_resource(ctx, value, "AWS::EC2::SecurityGroup")
-            if group is None:
+            if group is None or (group.logical_id, path) in seen:
                 continue
             cidr = _group_opens_admin(ctx, group)
             if cidr is None:
                 continue
-            args = {
-                "resource": resource.logical_id,
-                "group": group.logical_id,
-                "value": cidr,
-                "subnet": subnet.logical_id,
-            }
-            yield Violation(path, args)
+            seen.add((group.logical_id, path))
+            via = ""
+            if launch is not None and path == launch.named_at:
+                via = f" of {launch.describe()}"
+            detail = (
+                f"{'they get' if they else 'it has'} a public IP in public subnet "
+                f"`{subnet.logical_id}` and security group `{group.logical_id}`{via} admits it"
+            )
+            yield Violation(path, {"subject": subject, "value": cidr, "detail": detail})

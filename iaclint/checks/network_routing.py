@@ -1,7 +1,8 @@
 """Network checks about subnets, routes and gateways: public addresses and data stores in
 subnets that route to the internet, internet-facing load balancers and NAT gateways in
-private subnets, internet gateways that are not attached or not routed, VPC DNS settings of
-public databases, and subnets without a route table association. A subnet without an
+private subnets, NAT gateways no route uses, internet gateways that are not attached or not
+routed (or routed before they are attached), VPC DNS settings of public databases, and
+subnets without a route table association. A subnet without an
 association uses the VPC's main route table, which a template cannot show, so the answer is
 then unknown, never a finding."""
 
@@ -198,26 +199,36 @@ def internet_facing_lb_in_private_subnet(
 # -- NET023 ------------------------------------------------------------------------
 def nat_gateway_in_private_subnet(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
     """A public NAT gateway in a subnet with no route to an internet gateway gives the
-    private subnets no way out."""
+    private subnets no way out; a NAT gateway (public or private) that no route uses carries
+    no traffic at all."""
     focus = ctx.resolved_focus(resource)
     connectivity, _ = lookup(focus, "Properties.ConnectivityType")
-    if connectivity is not ABSENT and not (
+    public = connectivity is ABSENT or (
         isinstance(connectivity, str) and connectivity.strip().lower() == "public"
-    ):
-        return
+    )
     value, path = lookup(focus, "Properties.SubnetId")
     subnet = template_resource(ctx, value, "AWS::EC2::Subnet")
-    if subnet is None:
-        return
-    tables = subnet_is_private(ctx, subnet)
-    if tables is None:
-        return
-    args = {
-        "resource": resource.logical_id,
-        "value": subnet.logical_id,
-        "tables": show_resources(tables),
-    }
-    yield Violation(path, args)
+    tables = subnet_is_private(ctx, subnet) if public and subnet is not None else None
+    if subnet is not None and tables is not None:
+        detail = (
+            f"is in subnet `{subnet.logical_id}`, whose route table {show_resources(tables)} "
+            "has no route to an internet gateway, so nothing behind it reaches the internet"
+        )
+        yield Violation(path, {"resource": resource.logical_id, "detail": detail})
+    elif _unrouted(ctx, resource):
+        detail = (
+            "is the target of no route (no `AWS::EC2::Route` names it in `NatGatewayId`), so "
+            "no private subnet sends its traffic through it"
+        )
+        args = {"resource": resource.logical_id, "detail": detail}
+        yield Violation(type_path(resource), args, level="warning", at_key=True)
+
+
+def _unrouted(ctx: CheckContext, nat: Resource) -> bool:
+    """No active route of the template names the NAT gateway, and nothing else (an output,
+    a nested stack, a custom resource) might pass it on to routes elsewhere."""
+    routes = [r for r in ctx.query.referrers(nat.logical_id, "AWS::EC2::Route") if ctx.is_active(r)]
+    return not routes and not _referenced_elsewhere(ctx, nat.logical_id, ("AWS::EC2::Route",))
 
 
 # -- NET024 ------------------------------------------------------------------------
@@ -238,31 +249,76 @@ def internet_gateway_unattached_or_unrouted(
         if ctx.is_active(r)
     ]
     if not attachments:
-        detail = "no `AWS::EC2::VPCGatewayAttachment` attaches it to a VPC"
+        detail = "does nothing: no `AWS::EC2::VPCGatewayAttachment` attaches it to a VPC"
     elif not routes:
-        detail = "no `AWS::EC2::Route` sends traffic to it, so no subnet can reach the internet"
+        detail = (
+            "does nothing: no `AWS::EC2::Route` sends traffic to it, so no subnet can reach "
+            "the internet"
+        )
     else:
+        yield from _routes_before_attachment(ctx, resource, routes, attachments)
         return
-    if _referenced_elsewhere(ctx, resource.logical_id):
+    if _referenced_elsewhere(ctx, resource.logical_id, _GATEWAY_USERS):
         return
-    args = {"resource": resource.logical_id, "detail": detail}
+    args = {"what": "Internet gateway", "resource": resource.logical_id, "detail": detail}
     yield Violation(type_path(resource), args, at_key=True)
 
 
-def _referenced_elsewhere(ctx: CheckContext, logical_id: str) -> bool:
-    """Named by an output (another stack may attach or route it), or by a resource other
-    than an attachment or a route (a custom resource, a nested stack's parameter)."""
+_DEPENDENCY_KINDS = ("ref", "getatt", "sub", "depends_on")
+
+
+def _waits_for(ctx: CheckContext, start: str, goals: set[str]) -> bool:
+    """Does resource `start` wait for one of `goals`: a `DependsOn` or a reference, directly
+    or through other resources? References in every `Fn::If` branch count, so a dependency
+    that holds in some scenario is taken as there (no finding)."""
+    edges: dict[str, set[str]] = {}
+    for ref in ctx.references:
+        if ref.source[0] == "Resources" and ref.kind in _DEPENDENCY_KINDS:
+            edges.setdefault(ref.source[1], set()).add(ref.target)
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for target in edges.get(todo.pop(), ()):
+            if target in goals:
+                return True
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return False
+
+
+def _routes_before_attachment(
+    ctx: CheckContext, gateway: Resource, routes: list[Resource], attachments: list[Resource]
+) -> Iterator[Violation]:
+    """Routes to the gateway that CloudFormation may create before the attachment: nothing
+    orders them, and EC2 rejects a route to a gateway not yet attached to the table's VPC
+    ("route table ... and network gateway ... belong to different networks")."""
+    goals = {a.logical_id for a in attachments}
+    for route in routes:
+        if _waits_for(ctx, route.logical_id, goals):
+            continue
+        detail = (
+            f"sends traffic to internet gateway `{gateway.logical_id}` but has no `DependsOn` "
+            f"on its attachment {show_resources(attachments)}, so it may be created before the "
+            'gateway is attached and fail ("belong to different networks")'
+        )
+        args = {"what": "Route", "resource": route.logical_id, "detail": detail}
+        yield Violation(type_path(route), args, logical_id=route.logical_id, at_key=True)
+
+
+_GATEWAY_USERS = ("AWS::EC2::VPCGatewayAttachment", "AWS::EC2::Route")
+
+
+def _referenced_elsewhere(ctx: CheckContext, logical_id: str, users: tuple[str, ...]) -> bool:
+    """Named by an output (another stack may attach or route it), or by a resource not of
+    the `users` types (a custom resource, a nested stack's parameter)."""
     for ref in ctx.references:
         if ref.target != logical_id or ref.kind not in ("ref", "getatt", "sub"):
             continue
         if ref.source[0] == "Outputs":
             return True
         user = ctx.template.resources.get(ref.source[1]) if ref.source[0] == "Resources" else None
-        if (
-            user is not None
-            and ctx.is_active(user)
-            and user.type not in ("AWS::EC2::VPCGatewayAttachment", "AWS::EC2::Route")
-        ):
+        if user is not None and ctx.is_active(user) and user.type not in users:
             return True
     return False
 
