@@ -94,6 +94,22 @@ def present_parent(ctx: CheckContext, resource: Resource, dotted: str) -> Path:
     return type_path(resource)
 
 
+def waits_for(ctx: CheckContext, resource: Resource, other: Resource) -> bool:
+    """Does `resource` wait for `other` (DependsOn, Ref or GetAtt, directly or through
+    other resources)?"""
+    seen: set[str] = set()
+    todo = [resource.logical_id]
+    while todo:
+        current = todo.pop()
+        if current == other.logical_id:
+            return True
+        if current in seen:
+            continue
+        seen.add(current)
+        todo.extend(r.logical_id for r in ctx.query.targets(current))
+    return False
+
+
 def active_resources(ctx: CheckContext, types: Iterable[str]) -> Iterator[Resource]:
     wanted = set(types)
     for resource in ctx.template.resources.values():

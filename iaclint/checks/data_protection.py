@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from iaclint.checks.logging_common import named_resources
+from iaclint.iam.access import Target, bucket_arn, role_allows, role_trusts, target_of
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.policy.language import Focus, contains_unknown, lookup, same_value
-from iaclint.resolve.values import ABSENT, Unknown, child_source
+from iaclint.resolve.values import ABSENT, PLACEHOLDER, Unknown, child_source
 
 if TYPE_CHECKING:
     from iaclint.load.document import Path
@@ -98,3 +100,55 @@ def s3_replication_prerequisites(resource: Resource, ctx: CheckContext) -> Itera
         for where, value, detail in _rule_problems(ctx, rule, child_source(rules, rules_path, i)):
             args = {"resource": resource.logical_id, "value": value, "detail": detail}
             yield Violation(where, args)
+    for where, value, detail in _role_problems(ctx, resource, rules, rules_path):
+        yield Violation(where, {"resource": resource.logical_id, "value": value, "detail": detail})
+
+
+def _objects(target: Target | None) -> Target | None:
+    """The objects of a bucket target: `<bucket ARN>/<any key>`."""
+    if target is None:
+        return None
+    return Target(target.logical_id, None if target.arn is None else f"{target.arn}/{PLACEHOLDER}")
+
+
+def _role_problems(
+    ctx: CheckContext, bucket: Resource, rules: list[Any], rules_path: Path
+) -> Iterator[tuple[Path, str, str]]:
+    """The replication role must trust S3, read the source's object versions and replicate
+    into each destination bucket.
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html"""
+    role_value, role_path = lookup(
+        ctx.resolved_focus(bucket), "Properties.ReplicationConfiguration.Role"
+    )
+    roles = named_resources(role_value, ctx, ("AWS::IAM::Role",))
+    if len(roles) != 1:
+        return  # a role from a parameter, an import or another stack is unknown
+    role = roles[0]
+    intro = f"its replication role `{role.logical_id}`"
+    if role_trusts(ctx, role, "s3.amazonaws.com") is False:
+        yield role_path, role.logical_id, f"{intro} does not trust `s3.amazonaws.com`"
+    name, _ = lookup(ctx.resolved_focus(bucket), "Properties.BucketName")
+    source = _objects(Target(bucket.logical_id, bucket_arn(name, ctx)))
+    action = "s3:GetObjectVersionForReplication"
+    if source is not None and role_allows(ctx, role, action, source) is False:
+        yield role_path, role.logical_id, f"{intro} may not call `{action}` on its objects"
+    for i, rule in enumerate(rules):
+        destination = rule.get("Destination") if isinstance(rule, dict) else None
+        if not isinstance(destination, dict) or not _is_enabled(rule.get("Status")):
+            continue
+        found = target_of(destination.get("Bucket"), ("AWS::S3::Bucket",), ctx)
+        if found is not None and found.arn is None and found.logical_id is not None:
+            # `!GetAtt Replica.Arn`: the ARN follows from the bucket's own name.
+            name, _ = lookup(
+                ctx.resolved_focus(ctx.template.resources[found.logical_id]),
+                "Properties.BucketName",
+            )
+            found = Target(found.logical_id, bucket_arn(name, ctx))
+        target = _objects(found)
+        if target is None or role_allows(ctx, role, "s3:ReplicateObject", target) is not False:
+            continue
+        rule_path = child_source(rules, rules_path, i)
+        where = child_source(destination, child_source(rule, rule_path, "Destination"), "Bucket")
+        shown = target.logical_id or destination.get("Bucket")
+        detail = f"{intro} may not call `s3:ReplicateObject` on destination `{shown}`"
+        yield where, role.logical_id, detail

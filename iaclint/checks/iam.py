@@ -20,7 +20,7 @@ from iaclint.iam.roles import effective_grants, managed_policy_name
 from iaclint.load.document import Path
 from iaclint.model.template import Resource
 from iaclint.policy.context import CheckContext, Violation
-from iaclint.policy.language import lookup, same_value
+from iaclint.policy.language import lookup
 from iaclint.resolve.values import PLACEHOLDER, Unknown, child_source
 
 # Actions that let a principal grant itself more permissions.
@@ -329,54 +329,3 @@ def _uses_role(user: Resource, prop: str, role: str, ctx: CheckContext) -> bool:
     value, _ = lookup(ctx.resolved_focus(user), f"Properties.{prop}")
     values = value if isinstance(value, list) else [value]
     return any(isinstance(v, Unknown) and role in v.refs for v in values)
-
-
-def api_key_without_usage_plan(method: Resource, ctx: CheckContext) -> Iterator[Violation]:
-    """IAM033: a method that requires an API key, on an API no usage plan covers."""
-    focus = ctx.resolved_focus(method)
-    required, path = lookup(focus, "Properties.ApiKeyRequired")
-    api, _ = lookup(focus, "Properties.RestApiId")
-    if not same_value(required, True) or not isinstance(api, Unknown):
-        return
-    for ref in api.refs:
-        rest_api = ctx.template.resources.get(ref)
-        if rest_api is None or rest_api.type != "AWS::ApiGateway::RestApi":
-            continue
-        covered = _usage_plan_for(rest_api, ctx)
-        if covered is False:
-            yield Violation(path, {"resource": method.logical_id, "value": ref})
-
-
-def _usage_plan_for(api: Resource, ctx: CheckContext) -> bool | None:
-    """Is there a usage plan with a key for this API? None when one might be."""
-    maybe = False
-    for plan in ctx.template.resources.values():
-        if plan.type != "AWS::ApiGateway::UsagePlan" or not ctx.is_active(plan):
-            continue
-        stages, _ = lookup(ctx.resolved_focus(plan), "Properties.ApiStages")
-        if isinstance(stages, Unknown):
-            maybe = True
-            continue
-        for stage in stages if isinstance(stages, list) else []:
-            api_id = stage.get("ApiId") if isinstance(stage, dict) else stage
-            if isinstance(api_id, Unknown):
-                if api.logical_id in api_id.refs:
-                    return _has_key(plan, ctx)
-                if not any(r in ctx.template.resources for r in api_id.refs):
-                    maybe = True
-    return None if maybe else False
-
-
-def _has_key(plan: Resource, ctx: CheckContext) -> bool | None:
-    for link in ctx.query.referrers(
-        plan.logical_id, "AWS::ApiGateway::UsagePlanKey", "UsagePlanId"
-    ):
-        if ctx.is_active(link):
-            return True
-    others = [
-        r
-        for r in ctx.template.resources.values()
-        if r.type == "AWS::ApiGateway::UsagePlanKey" and ctx.is_active(r)
-    ]
-    # A key attached by a parameter or an import, or added outside the stack, might exist.
-    return None if others else False

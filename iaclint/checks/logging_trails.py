@@ -1,20 +1,20 @@
 """Python checks of the logging (LOG) rules about CloudTrail: whether a trail's bucket policy
-lets CloudTrail deliver, which data events a trail records, and whether denied API calls
-raise an alarm. Every check answers "no finding" when a value or a related resource cannot
-be known."""
+lets CloudTrail deliver, its CloudWatch Logs delivery role, which data events a trail
+records, and whether denied API calls raise an alarm. Every check answers "no finding" when
+a value or a related resource cannot be known."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from iaclint.checks.common import active_resources, type_path
+from iaclint.checks.common import active_resources, type_path, waits_for
 from iaclint.checks.logging_checks import holds_logs_or_replicas
 from iaclint.checks.logging_common import list_items, named_resources, show_all_ids, untraced
 from iaclint.model.template import Resource
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.policy.language import contains_unknown, lookup, same_value
-from iaclint.resolve.values import ABSENT
+from iaclint.resolve.values import ABSENT, PLACEHOLDER
 
 # -- LOG016: the trail's bucket policy --------------------------------------------------
 # https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html
@@ -22,8 +22,7 @@ _TRAIL_ACTIONS = ("s3:GetBucketAcl", "s3:PutObject")
 
 
 def cloudtrail_bucket_policy(trail: Resource, ctx: CheckContext) -> Iterator[Violation]:
-    from iaclint.checks.iam_targets import admits
-    from iaclint.iam.policies import grants, policy_documents
+    from iaclint.iam.policies import admits, grants, policy_documents
 
     value, where = lookup(ctx.resolved_focus(trail), "Properties.S3BucketName")
     buckets = named_resources(value, ctx, ("AWS::S3::Bucket",))
@@ -68,7 +67,7 @@ def cloudtrail_bucket_policy(trail: Resource, ctx: CheckContext) -> Iterator[Vio
         )
         yield Violation(where, {**args, "detail": detail})
         return
-    if not any(_depends(ctx, trail, p) for p in policies):
+    if not any(waits_for(ctx, trail, p) for p in policies):
         detail = (
             f"does not depend on bucket policy {names} of its bucket `{bucket.logical_id}`: "
             "CloudFormation may create the trail first, and CloudTrail then rejects it"
@@ -95,22 +94,6 @@ def _bucket_policies(bucket: Resource, ctx: CheckContext) -> list[Resource] | No
         elif untraced(target, ctx) or (isinstance(target, str) and contains_unknown(name)):
             return None
     return found
-
-
-def _depends(ctx: CheckContext, resource: Resource, other: Resource) -> bool:
-    """Does `resource` wait for `other` (DependsOn, Ref or GetAtt, directly or through
-    other resources)?"""
-    seen: set[str] = set()
-    todo = [resource.logical_id]
-    while todo:
-        current = todo.pop()
-        if current == other.logical_id:
-            return True
-        if current in seen:
-            continue
-        seen.add(current)
-        todo.extend(r.logical_id for r in ctx.query.targets(current))
-    return False
 
 
 # -- LOG017: data events ----------------------------------------------------------------
@@ -283,3 +266,66 @@ def _metric(query: Any) -> tuple[Any, Any]:
     if not isinstance(metric, dict):
         return metric, metric
     return metric.get("MetricName"), metric.get("Namespace")
+
+
+# -- LOG010: CloudTrail's delivery to CloudWatch Logs -----------------------------------
+# https://docs.aws.amazon.com/awscloudtrail/latest/userguide/send-cloudtrail-events-to-cloudwatch-logs.html
+_DELIVERY_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+
+
+def cloudtrail_cloudwatch_logs(trail: Resource, ctx: CheckContext) -> Iterator[Violation]:
+    """Both properties or neither (a note: no alerting on the trail); with both, the role
+    must trust CloudTrail and may write log streams of the group."""
+    focus = ctx.resolved_focus(trail)
+    group, group_path = lookup(focus, "Properties.CloudWatchLogsLogGroupArn")
+    role_value, role_path = lookup(focus, "Properties.CloudWatchLogsRoleArn")
+    args = {"resource": trail.logical_id}
+    if group is ABSENT and role_value is ABSENT:
+        problem = (
+            "does not deliver its events to CloudWatch Logs (neither `CloudWatchLogsLogGroupArn`"
+            " nor `CloudWatchLogsRoleArn` is set), so no metric filter or alarm can watch them"
+        )
+        yield Violation(type_path(trail), {**args, "problem": problem}, level="note")
+        return
+    if group is ABSENT or role_value is ABSENT:
+        (set_name, set_path), partner = (
+            (("CloudWatchLogsRoleArn", role_path), "CloudWatchLogsLogGroupArn")
+            if group is ABSENT
+            else (("CloudWatchLogsLogGroupArn", group_path), "CloudWatchLogsRoleArn")
+        )
+        problem = (
+            f"sets `{set_name}` without `{partner}` (the two go together), so CloudTrail "
+            "rejects the trail"
+        )
+        yield Violation(set_path, {**args, "problem": problem})
+        return
+    roles = named_resources(role_value, ctx, ("AWS::IAM::Role",))
+    if len(roles) != 1:
+        return  # a role from a parameter, an import or another stack is unknown
+    role = roles[0]
+    yield from _delivery_role_problems(ctx, trail, role, group, role_path)
+
+
+def _delivery_role_problems(
+    ctx: CheckContext, trail: Resource, role: Resource, group: Any, role_path: Any
+) -> Iterator[Violation]:
+    from iaclint.iam.access import Target, role_allows, role_trusts, target_of
+
+    args = {"resource": trail.logical_id}
+    intro = f"delivers to CloudWatch Logs as role `{role.logical_id}`, which"
+    if role_trusts(ctx, role, "cloudtrail.amazonaws.com") is False:
+        problem = f"{intro} does not trust `cloudtrail.amazonaws.com`"
+        yield Violation(role_path, {**args, "problem": problem})
+    target = target_of(group, ("AWS::Logs::LogGroup",), ctx)
+    if target is None:
+        return
+    if target.arn is not None:
+        # The trail names the group (`...:log-group:NAME:*`); CloudTrail writes its streams.
+        base = target.arn[:-2] if target.arn.endswith(":*") else target.arn
+        target = Target(target.logical_id, f"{base}:log-stream:{PLACEHOLDER}")
+    missing = [a for a in _DELIVERY_ACTIONS if role_allows(ctx, role, a, target) is False]
+    if missing:
+        actions = " and ".join(f"`{a}`" for a in missing)
+        shown = target.logical_id or group
+        problem = f"{intro} may not call {actions} on log group `{shown}`"
+        yield Violation(role_path, {**args, "problem": problem})

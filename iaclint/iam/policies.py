@@ -179,6 +179,20 @@ def principal_is_everyone(principal: Any) -> bool:
     return False
 
 
+def admits(principal: Any, service: str) -> bool | None:
+    """Does a resolved `Principal` admit the service (or everyone)? None: unknown."""
+    if isinstance(principal, Unknown):
+        return None
+    if principal_is_everyone(principal):
+        return True
+    if isinstance(principal, dict):
+        services = principal.get("Service", ())
+        if any(isinstance(s, Unknown) for s in services):
+            return None
+        return service in services
+    return False
+
+
 def has_restricting_condition(statement: Statement) -> bool | None:
     """True/False, or None when the condition cannot be read."""
     condition = statement.condition

@@ -48,6 +48,19 @@ _SERVICE_MANAGED: dict[str, tuple[dict[str, Any], ...]] = {
     "AWSXRayDaemonWriteAccess": ({"Action": _XRAY_WRITE},),
     "AWSXrayWriteOnlyAccess": ({"Action": _XRAY_WRITE},),
     "AWSXrayFullAccess": ({"Action": ("xray:*",)},),
+    # ECS agent: pull from ECR and write awslogs; nothing for secrets (rule IAM028).
+    # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html
+    "AmazonECSTaskExecutionRolePolicy": (
+        {
+            "Action": (
+                "ecr:GetAuthorizationToken",
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchGetImage",
+                *_LOGS_WRITE[1:],
+            )
+        },
+    ),
 }
 
 

@@ -27,7 +27,9 @@ CHECKS: dict[str, str] = {
     "template_body_size": "iaclint.checks.quotas:template_body_size",
     # TPL100's findings come from the suppress stage, after every rule has run.
     "suppression_directives": "iaclint.suppress.meta:reported_by_suppress_stage",
-    # --- iam (iaclint/checks/iam.py, iam_targets.py, iam_secrets.py) ---
+    # --- iam (iaclint/checks/iam.py, iam_*.py) ---
+    "ecs_execution_role": "iaclint.checks.iam_grants:ecs_execution_role",
+    "identity_pool_guest_access": "iaclint.checks.iam_grants:identity_pool_guest_access",
     "allows_all_actions": "iaclint.checks.iam:allows_all_actions",
     "service_wildcard": "iaclint.checks.iam:service_wildcard",
     "allow_with_not_action": "iaclint.checks.iam:allow_with_not_action",
@@ -46,7 +48,7 @@ CHECKS: dict[str, str] = {
     ),
     "sns_to_sqs_without_policy": "iaclint.checks.iam_targets:sns_to_sqs_without_policy",
     "event_target_without_permission": "iaclint.checks.iam_targets:event_target_without_permission",
-    "api_key_without_usage_plan": "iaclint.checks.iam:api_key_without_usage_plan",
+    "api_key_without_usage_plan": "iaclint.checks.iam_apikeys:api_key_without_usage_plan",
     "hard_coded_secret": "iaclint.checks.iam_secrets:hard_coded_secret",
     "aws_credentials_in_configuration": (
         "iaclint.checks.iam_secrets:aws_credentials_in_configuration"
@@ -96,10 +98,12 @@ CHECKS: dict[str, str] = {
     "ssh_mixed_with_application_ports": (
         "iaclint.checks.network_tiers:ssh_mixed_with_application_ports"
     ),
-    # VPC placement (network_placement.py)
-    "security_group_in_other_vpc": "iaclint.checks.network_placement:security_group_in_other_vpc",
+    # VPC placement (network_vpc_match.py, network_placement.py)
+    "security_group_in_other_vpc": "iaclint.checks.network_vpc_match:security_group_in_other_vpc",
     "launched_into_default_vpc": "iaclint.checks.network_placement:launched_into_default_vpc",
     "lambda_vpc_without_need": "iaclint.checks.network_placement:lambda_vpc_without_need",
+    # VPC endpoints (network_endpoints.py)
+    "vpc_endpoint_misconfigured": "iaclint.checks.network_endpoints:vpc_endpoint_misconfigured",
     # Elastic IPs and DNS records (network_addresses.py)
     "elastic_ip_on_instance": "iaclint.checks.network_addresses:elastic_ip_on_instance",
     "cname_to_aws_resource": "iaclint.checks.network_addresses:cname_to_aws_resource",
@@ -118,6 +122,9 @@ CHECKS: dict[str, str] = {
     # --- availability and data-protection (iaclint/checks/availability*.py) ---
     # also data_protection.py and storage_backup.py
     "s3_replication_prerequisites": "iaclint.checks.data_protection:s3_replication_prerequisites",
+    "instance_data_deleted_on_termination": (
+        "iaclint.checks.data_protection_instances:instance_data_deleted_on_termination"
+    ),
     "ebs_volume_without_backup": "iaclint.checks.storage_backup:ebs_volume_without_backup",
     "rds_backup_retention": "iaclint.checks.availability:rds_backup_retention",
     "stateful_deletion_policy": "iaclint.checks.availability:stateful_deletion_policy",
@@ -132,6 +139,9 @@ CHECKS: dict[str, str] = {
     "async_lambda_without_dlq": "iaclint.checks.availability_dlq:async_lambda_without_dlq",
     "aurora_cluster_single_instance": (
         "iaclint.checks.availability_clusters:aurora_cluster_single_instance"
+    ),
+    "opensearch_domain_not_zone_aware": (
+        "iaclint.checks.availability_clusters:opensearch_domain_not_zone_aware"
     ),
     # scaling (availability_scaling.py)
     "auto_scaling_group_without_policy": (
@@ -164,6 +174,7 @@ CHECKS: dict[str, str] = {
         "iaclint.checks.availability_deployments:state_machine_task_unguarded"
     ),
     # --- limits and logging (iaclint/checks/limits*.py, logging_*.py) ---
+    "cloudtrail_cloudwatch_logs": "iaclint.checks.logging_trails:cloudtrail_cloudwatch_logs",
     "lambda_function_bounds": "iaclint.checks.limits:lambda_function_bounds",
     "sqs_queue_bounds": "iaclint.checks.limits:sqs_queue_bounds",
     "security_group_rule_quota": "iaclint.checks.limits:security_group_rule_quota",
