@@ -11,6 +11,7 @@ from typing import Any
 
 from iaclint.checks.availability import get, type_path
 from iaclint.checks.common import as_integer, as_text, present_parent
+from iaclint.load.document import Path
 from iaclint.model.template import Resource
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.policy.language import contains_unknown, same_value
@@ -85,6 +86,17 @@ _SEARCH_CLUSTER = {
 }
 
 
+def _switched_off(
+    ctx: CheckContext, resource: Resource, config: str, flag: str
+) -> tuple[str, Path, bool]:
+    """How a cluster flag that is not on reads in a message, and where to point: at the
+    flag when it is written, else at its nearest written parent (a key: `at_key`)."""
+    value, path = get(ctx, resource, f"Properties.{config}.{flag}")
+    if value is ABSENT:
+        return "not set", present_parent(ctx, resource, f"{config}.{flag}"), True
+    return f"`{as_text(value)}`", path, False
+
+
 def _known_count(value: Any, default: int) -> int | None:
     """A node or zone count: the default when it is not set, None when it is unknown."""
     return default if value is ABSENT else as_integer(value)
@@ -102,13 +114,7 @@ def opensearch_domain_not_zone_aware(resource: Resource, ctx: CheckContext) -> I
     if contains_unknown(enabled):
         return
     if not same_value(enabled, True):
-        shown = "not set" if enabled is ABSENT else f"`{as_text(enabled)}`"
-        where = (
-            enabled_path
-            if enabled is not ABSENT
-            else present_parent(ctx, resource, f"{config}.ZoneAwarenessEnabled")
-        )
-        at_key = enabled is ABSENT  # a parent, or the Type line
+        shown, where, at_key = _switched_off(ctx, resource, config, "ZoneAwarenessEnabled")
         if nodes == 1:
             node_count = "not set" if count is ABSENT else "`1`"
             detail = (
@@ -144,22 +150,17 @@ def _dedicated_masters(ctx: CheckContext, resource: Resource, config: str) -> It
     master nodes: with none, data nodes also manage the cluster; with one or two, losing one
     leaves no quorum to elect a master."""
     args = {"resource": resource.logical_id}
-    enabled, enabled_path = get(ctx, resource, f"Properties.{config}.DedicatedMasterEnabled")
+    enabled, _ = get(ctx, resource, f"Properties.{config}.DedicatedMasterEnabled")
     if contains_unknown(enabled):
         return
     if not same_value(enabled, True):
-        shown = "not set" if enabled is ABSENT else f"`{as_text(enabled)}`"
-        where = (
-            enabled_path
-            if enabled is not ABSENT
-            else present_parent(ctx, resource, f"{config}.DedicatedMasterEnabled")
-        )
+        shown, where, at_key = _switched_off(ctx, resource, config, "DedicatedMasterEnabled")
         detail = (
             f"is zone-aware but has no dedicated master nodes (`DedicatedMasterEnabled` is "
             f"{shown}), so its data nodes also manage the cluster and a busy or failed data "
             "node can stall it; three dedicated master nodes are recommended for production"
         )
-        yield Violation(where, {**args, "detail": detail}, level="note", at_key=enabled is ABSENT)
+        yield Violation(where, {**args, "detail": detail}, level="note", at_key=at_key)
         return
     count, count_path = get(ctx, resource, f"Properties.{config}.DedicatedMasterCount")
     masters = as_integer(count) if count is not ABSENT else None
