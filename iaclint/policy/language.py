@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from iaclint.load.document import Path
-from iaclint.resolve.values import ABSENT, Unknown, child_source
+from iaclint.resolve.values import ABSENT, Unknown, child_source, scalar_text
 
 if TYPE_CHECKING:
     from iaclint.model.template import Resource
@@ -117,14 +117,6 @@ def as_float(value: Any) -> float | None:
     return None
 
 
-def _text(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | str):
-        return str(value)
-    return None
-
-
 def same_value(actual: Any, expected: Any, ignore_case: bool = False) -> bool:
     """Equality with CloudFormation's coercions: "true" is true, "5" is 5."""
     if isinstance(expected, bool):
@@ -137,7 +129,7 @@ def same_value(actual: Any, expected: Any, ignore_case: bool = False) -> bool:
         number = as_float(actual)
         return number is not None and number == float(expected)
     if isinstance(expected, str):
-        text = _text(actual)
+        text = scalar_text(actual)
         if text is None:
             return False
         return text.lower() == expected.lower() if ignore_case else text == expected
@@ -178,11 +170,11 @@ def _compare(op: str, arg: Any, value: Any, node: dict[str, Any]) -> Tri:
         number = as_float(value)
         return Tri.FALSE if number is None else _numeric({op: arg}, number)
     if op == "matches":
-        text = _text(value)
+        text = scalar_text(value)
         flags = "(?i)" if ignore_case else ""
         return Tri.FALSE if text is None else _tri(bool(_regex(flags + arg).search(text)))
     if op == "cidr_open":
-        text = _text(value)
+        text = scalar_text(value)
         is_open = text is not None and text.strip() in ("0.0.0.0/0", "::/0")
         return _tri(is_open == bool(arg))
     if op == "cidr_prefix_lt":

@@ -15,7 +15,7 @@ from typing import Any
 from iaclint.load.document import Path
 from iaclint.model.template import Parameter, Template
 from iaclint.resolve.scenarios import OTHER, Scenario
-from iaclint.resolve.values import ABSENT, PLACEHOLDER, RDict, RList, Unknown
+from iaclint.resolve.values import ABSENT, PLACEHOLDER, RDict, RList, Unknown, scalar_text
 
 PSEUDO_PARAMETERS = frozenset(
     {
@@ -60,15 +60,6 @@ def parameter_value(param: Parameter, raw: Any) -> Any:
     ):
         return raw.split(",")
     return raw
-
-
-def _scalar_text(value: Any) -> str | None:
-    """CloudFormation's string form of a scalar, or None for a non-scalar."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | str):
-        return str(value)
-    return None
 
 
 class Resolver:
@@ -179,7 +170,7 @@ class Resolver:
             return None
         if isinstance(left, list) or isinstance(right, list):
             return left == right
-        left_text, right_text = _scalar_text(left), _scalar_text(right)
+        left_text, right_text = scalar_text(left), scalar_text(right)
         if left_text is None or right_text is None:
             return None
         return left_text == right_text
@@ -303,7 +294,7 @@ class Resolver:
                 value = self._getatt(name, path)
             else:
                 value = self.ref(name)
-            text_value = _scalar_text(value)
+            text_value = scalar_text(value)
             if text_value is None:
                 unknown.append(value if isinstance(value, Unknown) else Unknown(f"`${{{name}}}`"))
                 return PLACEHOLDER
@@ -332,7 +323,7 @@ class Resolver:
                 unknown.append(item)
                 texts.append(item.partial or PLACEHOLDER)
                 continue
-            text = _scalar_text(item)
+            text = scalar_text(item)
             if text is None:
                 return Unknown("`Fn::Join` of a non-string")
             texts.append(text)
@@ -379,7 +370,7 @@ class Resolver:
         for key in keys:
             if isinstance(key, Unknown):
                 return key
-        texts = [_scalar_text(key) for key in keys]
+        texts = [scalar_text(key) for key in keys]
         if None in texts:
             return Unknown("`Fn::FindInMap` key is not a string")
         node: Any = self.template.mappings

@@ -75,5 +75,14 @@ def child_source(container: Any, container_path: Path, key: str | int) -> Path:
     return (*container_path, key)
 
 
+def scalar_text(value: Any) -> str | None:
+    """CloudFormation's string form of a scalar (`true`, `8080`), or None for a non-scalar."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return str(value)
+    return None
+
+
 def is_unknown(value: Any) -> bool:
     return type(value) is Unknown

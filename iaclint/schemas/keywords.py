@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from iaclint.resolve.values import scalar_text
+
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
@@ -28,14 +30,6 @@ def as_number(value: Any) -> int | float | None:
     if isinstance(value, str) and _NUMBER.match(value.strip()):
         text = value.strip()
         return int(text) if _INTEGER.match(text) else float(text)
-    return None
-
-
-def as_text(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | str):
-        return str(value)
     return None
 
 
@@ -91,7 +85,7 @@ def compiled(pattern: str) -> re.Pattern[str] | None:
 def _same(left: Any, right: Any) -> bool:
     if isinstance(left, dict | list) or isinstance(right, dict | list):
         return bool(left == right)
-    left_text, right_text = as_text(left), as_text(right)
+    left_text, right_text = scalar_text(left), scalar_text(right)
     return left_text is not None and left_text == right_text
 
 
