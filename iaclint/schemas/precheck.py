@@ -44,7 +44,11 @@ class Compiler:
 
     def __init__(self, root: dict[str, Any]) -> None:
         self._root = root
-        self._refs: dict[str, tuple[list[Check], bool]] = {}
+        self._refs: dict[tuple[str, bool], tuple[list[Check], bool]] = {}
+        # Above zero while compiling for `oneOf`, `not` or an `if` test, which need exact
+        # answers: there every property is compiled at once. Elsewhere a property's schema
+        # is compiled when a resource first sets it (most set few of the many they could).
+        self._exact_wanted = 0
 
     def compile(self) -> Check:
         check, _exact = self._node(self._root)
@@ -86,7 +90,7 @@ class Compiler:
         if keyword in ("allOf", "anyOf", "oneOf"):
             return self._combination(keyword, arg)
         if keyword == "not":
-            inner, exact = self._node(arg)
+            inner, exact = self._exact_node(arg)
             return (lambda v: _skips(v) or not inner(v)) if exact else _never, exact
         if keyword == "if":
             return self._if(arg, schema)
@@ -99,26 +103,36 @@ class Compiler:
         # multipleOf, additionalItems and malformed arguments: left to jsonschema
         return _never, False
 
+    def _exact_node(self, schema: Any) -> tuple[Check, bool]:
+        self._exact_wanted += 1
+        try:
+            return self._node(schema)
+        finally:
+            self._exact_wanted -= 1
+
     def _ref(self, ref: Any) -> tuple[Check, bool]:
         if not isinstance(ref, str) or not ref.startswith("#/definitions/"):
             return _never, False
-        if ref in self._refs:
-            cell, exact = self._refs[ref]
+        key = (ref, self._exact_wanted > 0)
+        if key in self._refs:
+            cell, exact = self._refs[key]
             return (lambda v: cell[0](v)), exact
         target = self._root.get("definitions", {}).get(ref.removeprefix("#/definitions/"))
         if target is None:
             return _never, False
         cell = [_never]
         # Recursive definitions: until compiled, the reference is "maybe invalid" and inexact.
-        self._refs[ref] = (cell, False)
+        self._refs[key] = (cell, False)
         check, exact = self._node(target)
         cell[0] = check
-        self._refs[ref] = (cell, exact)
+        self._refs[key] = (cell, exact)
         return (lambda v: cell[0](v)), exact
 
     def _properties(self, properties: Any) -> tuple[Check, bool]:
         if not isinstance(properties, dict):
             return _never, False
+        if not self._exact_wanted:
+            return self._lazy_properties(properties), False
         compiled = {name: self._node(sub) for name, sub in properties.items()}
         checks = {name: check for name, (check, _e) in compiled.items()}
         exact = all(e for _c, e in compiled.values())
@@ -133,6 +147,25 @@ class Compiler:
             return True
 
         return check, exact
+
+    def _lazy_properties(self, properties: dict[str, Any]) -> Check:
+        """Each property's check compiled on first use; not exact (see `_exact_wanted`)."""
+        checks: dict[str, Check] = {}
+
+        def check(value: Any) -> bool:
+            if not isinstance(value, dict):
+                return True
+            for name, item in value.items():
+                sub = checks.get(name)
+                if sub is None:
+                    if name not in properties:
+                        continue
+                    sub = checks[name] = self._node(properties[name])[0]
+                if not sub(item):
+                    return False
+            return True
+
+        return check
 
     def _additional(self, allowed: Any, schema: dict[str, Any]) -> tuple[Check, bool]:
         known = schema.get("properties", {})
@@ -207,7 +240,8 @@ class Compiler:
     def _combination(self, keyword: str, arg: Any) -> tuple[Check, bool]:
         if not isinstance(arg, list):
             return _never, False
-        compiled = [self._node(sub) for sub in arg]
+        node = self._exact_node if keyword == "oneOf" else self._node
+        compiled = [node(sub) for sub in arg]
         checks = [c for c, _e in compiled]
         exact = all(e for _c, e in compiled)
         if keyword == "allOf":
@@ -220,7 +254,7 @@ class Compiler:
         return (lambda v: sum(1 for c in checks if c(v)) == 1 or _skips(v)), True
 
     def _if(self, condition: Any, schema: dict[str, Any]) -> tuple[Check, bool]:
-        test, test_exact = self._node(condition)
+        test, test_exact = self._exact_node(condition)
         then, then_exact = self._node(schema.get("then", True))
         other, other_exact = self._node(schema.get("else", True))
         if not test_exact:
