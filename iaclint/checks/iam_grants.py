@@ -101,18 +101,22 @@ def ecs_execution_role(task: Resource, ctx: CheckContext) -> Iterator[Violation]
                 yield Violation(where, {"resource": task.logical_id, "problem": problem})
 
 
+def _arn_target(text: str) -> tuple[str, Target, Resource | None] | None:
+    parts = text.split(":")
+    if len(parts) >= 7 and parts[2] == "secretsmanager":
+        # `arn:...:secret:name-AbCdEf:json-key:stage:version` names the secret.
+        return _SECRET, Target(None, ":".join(parts[:7])), None
+    if len(parts) >= 6 and parts[2] == "ssm":
+        return _PARAMETER, Target(None, text), None
+    return None
+
+
 def _secret_target(ctx: CheckContext, value: Any) -> tuple[str, Target, Resource | None] | None:
     """(resource type, target, template resource) of a `ValueFrom`; None when unknown."""
     if isinstance(value, str):
         text = value.strip()
         if text.startswith("arn:"):
-            parts = text.split(":")
-            if len(parts) >= 7 and parts[2] == "secretsmanager":
-                # `arn:...:secret:name-AbCdEf:json-key:stage:version` names the secret.
-                return _SECRET, Target(None, ":".join(parts[:7])), None
-            if len(parts) >= 6 and parts[2] == "ssm":
-                return _PARAMETER, Target(None, text), None
-            return None
+            return _arn_target(text)
         if not text or PLACEHOLDER in text:
             return None
         # A parameter name in the task's own Region and account.
@@ -122,6 +126,11 @@ def _secret_target(ctx: CheckContext, value: Any) -> tuple[str, Target, Resource
         return _PARAMETER, Target(None, arn), None
     target = target_of(value, (_SECRET, _PARAMETER), ctx)
     if target is None or target.logical_id is None:
+        # An ARN built with `Fn::Sub` from pseudo parameters (`${AWS::AccountId}`): its
+        # known parts still decide a role that may read no such secret or parameter at all.
+        partial = value.partial if isinstance(value, Unknown) else None
+        if target is None and isinstance(partial, str) and partial.startswith("arn:"):
+            return _arn_target(partial)
         return None
     resource = ctx.template.resources[target.logical_id]
     if not ctx.is_active(resource):
@@ -152,7 +161,12 @@ def _unauthorized(ctx: CheckContext, role: Resource, value: Any) -> Iterator[str
     action = _ACTIONS[rtype]
     if rtype == _SECRET and _resource_policy_might_grant(ctx, target):
         return
-    shown = f"`{target.logical_id}`" if target.logical_id else f"`{value}`"
+    if target.logical_id:
+        shown = f"`{target.logical_id}`"
+    elif isinstance(value, str):
+        shown = f"`{value}`"
+    else:  # an ARN with parts known only at deploy time, shown as `*`
+        shown = f"`{(target.arn or '').replace(PLACEHOLDER, '*')}`"
     if role_allows(ctx, role, action, target) is False:
         role_id = role.logical_id
         yield f"reads {shown}, but its execution role `{role_id}` may not call `{action}` on it"
