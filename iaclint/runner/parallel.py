@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING
 
 from iaclint.load.discover import Candidate
@@ -18,6 +17,7 @@ if TYPE_CHECKING:
 
 # Below this many files, starting workers costs more than it saves.
 _PARALLEL_THRESHOLD = 16
+_CHUNK = 4  # files a worker takes at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,13 +101,29 @@ def _lint_pending(
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        chunk = max(1, len(jobs) // (workers * 8))
-        # The rules and settings travel with each chunk of jobs: no state in the workers.
-        yield from pool.map(partial(_lint_one, rules, settings), jobs, chunksize=chunk)
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_start_worker, initargs=(rules, settings)
+    ) as pool:
+        # Small chunks keep both cores busy to the end; each carries only its jobs.
+        chunk = max(1, min(_CHUNK, len(jobs) // (workers * 4)))
+        yield from pool.map(_lint_in_worker, jobs, chunksize=chunk)
 
 
-def _lint_one(rules: list[Rule], settings: StageSettings, job: Job) -> FileResult:
+# The rules and settings of the run, given to each worker process once when it starts
+# (inherited, not pickled, where processes fork) instead of with every chunk of jobs: with
+# 300 rules that costs about 10 ms a chunk. Set only in worker processes, never read in the
+# main one.
+_worker_run: tuple[list[Rule], StageSettings] | None = None
+
+
+def _start_worker(rules: list[Rule], settings: StageSettings) -> None:
+    global _worker_run
+    _worker_run = (rules, settings)
+
+
+def _lint_in_worker(job: Job) -> FileResult:
     from iaclint.pipeline import lint_file
 
+    assert _worker_run is not None, "a worker process starts with the run's rules"
+    rules, settings = _worker_run
     return lint_file(job.candidate, rules, job.options, None, settings)
