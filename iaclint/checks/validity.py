@@ -12,16 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iaclint.checks.structural import has_macro
-from iaclint.checks.validity_errors import Problem, classify, suggest
 from iaclint.load.document import Path
 from iaclint.model.template import Resource
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.resolve.values import Unknown, child_source
 from iaclint.schemas.precheck import Check, compile_schema
 from iaclint.schemas.store import SchemaStore, properties_schema
+
+if TYPE_CHECKING:
+    from iaclint.checks.validity_errors import Problem
 
 # Types without a fixed schema: a custom resource takes whatever its provider reads.
 _FREE_FORM = "AWS::CloudFormation::CustomResource"
@@ -72,6 +74,13 @@ def _properties(ctx: CheckContext, resource: Resource) -> tuple[Any, Path]:
     return body["Properties"], child_source(body, resource.path, "Properties")
 
 
+def suggest(name: str, candidates: Any) -> str:
+    """validity_errors.suggest, imported (with difflib) only when there is a problem."""
+    from iaclint.checks.validity_errors import suggest as closest
+
+    return closest(name, candidates)
+
+
 def problems(ctx: CheckContext) -> list[Problem]:
     """Every schema problem of the template in this scenario, computed once."""
     return ctx.memo("validity:schema", lambda: list(_all_problems(ctx)))  # type: ignore[no-any-return]
@@ -88,6 +97,8 @@ def _all_problems(ctx: CheckContext) -> Iterator[Problem]:
             continue
         if schemas().surely_valid(resource.type, props):
             continue
+        from iaclint.checks.validity_errors import classify  # only for the invalid ones
+
         validator = schemas().validator(resource.type)
         for error in validator.iter_errors(props):
             yield from classify(error, props, where, resource)

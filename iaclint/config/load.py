@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from iaclint.policy.selection import Selector
@@ -124,9 +124,7 @@ def breadcrumb(path: Any) -> str:
 def _validate(data: Any, path: str) -> None:
     import jsonschema
 
-    schema = json.loads(
-        (resources.files("iaclint.config") / "config.schema.json").read_text(encoding="utf-8")
-    )
+    schema = json.loads((Path(__file__).parent / "config.schema.json").read_text(encoding="utf-8"))
     errors = sorted(
         jsonschema.Draft202012Validator(schema).iter_errors(data),
         key=lambda e: list(map(str, e.absolute_path)),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -16,16 +15,21 @@ class RuleFileError(Exception):
     """A rule file that cannot be used; the message is one user-facing line."""
 
 
+# The package directory: the rule pack and the schema are plain files beside the code
+# (importlib.resources would cost 5 ms of start-up to say the same).
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
 def builtin_rules_dir() -> Path:
     """The rule pack: inside the installed wheel, or `rules/` beside the source package."""
-    packaged = Path(str(resources.files("iaclint"))) / "builtin_rules"
+    packaged = _PACKAGE / "builtin_rules"
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "rules"
 
 
 def _schema() -> dict[str, object]:
-    text = (resources.files("iaclint.policy") / "rule.schema.json").read_text(encoding="utf-8")
+    text = (Path(__file__).parent / "rule.schema.json").read_text(encoding="utf-8")
     return json.loads(text)  # type: ignore[no-any-return]
 
 
@@ -117,7 +121,7 @@ def _cache_key(files: list[Path]) -> str:
     from iaclint import __version__
 
     digest = hashlib.sha256(__version__.encode())
-    digest.update((resources.files("iaclint.policy") / "rule.schema.json").read_bytes())
+    digest.update((Path(__file__).parent / "rule.schema.json").read_bytes())
     for file in files:
         try:
             stat = file.stat()
