@@ -25,7 +25,7 @@ def builtin_rules_dir() -> Path:
     packaged = _PACKAGE / "builtin_rules"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "rules"
+    return _PACKAGE.parent / "rules"
 
 
 def _schema() -> dict[str, object]:
