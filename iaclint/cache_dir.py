@@ -5,7 +5,6 @@ one is ignored."""
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -19,6 +18,8 @@ def cache_dir() -> Path:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so concurrent runs never read half a file."""
+    import tempfile  # only when writing: its import costs start-up on every run
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(

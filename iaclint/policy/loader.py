@@ -44,23 +44,28 @@ def load_rule_files(directories: list[Path]) -> list[Rule]:
     the schema and iaclint version), so a run whose rule files did not change neither parses
     YAML nor imports jsonschema; that is most of a pre-commit run's start-up."""
     files = _rule_files(directories)
-    key = _cache_key(files)
+    key = _cache_key(directories, files)
     cached = _read_cache(key)
     if cached is not None:
         return [Rule.from_data(data, source) for source, data in cached]
-    loaded = _load_and_validate(files)
+    loaded = _load_and_validate([file for file, _ in files])
     _write_cache(key, [(rule.source_file, data) for rule, data in loaded])
     return [rule for rule, _ in loaded]
 
 
-def _rule_files(directories: list[Path]) -> list[Path]:
-    files: list[Path] = []
+def _rule_files(directories: list[Path]) -> list[tuple[Path, os.stat_result]]:
+    """Each rule file with its stat (from the directory listing: one call per file)."""
+    files: list[tuple[Path, os.stat_result]] = []
     for directory in directories:
-        if not directory.is_dir():
-            raise RuleFileError(f"{directory}: rules directory does not exist")
-        files.extend(
-            directory / n for n in sorted(os.listdir(directory)) if n.endswith((".yaml", ".yml"))
-        )
+        try:
+            entries = sorted(
+                (entry.name, entry.stat())
+                for entry in os.scandir(directory)
+                if entry.name.endswith((".yaml", ".yml"))
+            )
+        except OSError as exc:
+            raise RuleFileError(f"{directory}: rules directory does not exist") from exc
+        files.extend((directory / name, stat) for name, stat in entries)
     return files
 
 
@@ -115,19 +120,17 @@ def _check_names(file: Path, rule: Rule) -> None:
             stack.extend(node)
 
 
-def _cache_key(files: list[Path]) -> str:
+def _cache_key(directories: list[Path], files: list[tuple[Path, os.stat_result]]) -> str:
     import hashlib
 
     from iaclint import __version__
 
     digest = hashlib.sha256(__version__.encode())
     digest.update((Path(__file__).parent / "rule.schema.json").read_bytes())
-    for file in files:
-        try:
-            stat = file.stat()
-        except OSError:
-            return ""
-        digest.update(f"{file.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    # Directories resolved once, not each file: resolving is a system call per component.
+    digest.update("\0".join(os.path.realpath(d) for d in directories).encode())
+    for file, stat in files:
+        digest.update(f"{file}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:32]
 
 
