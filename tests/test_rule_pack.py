@@ -119,6 +119,24 @@ def test_rule_cache_follows_edits(tmp_path):
         load_rule_files([tmp_path])
 
 
+def test_rule_cache_keeps_the_most_recently_used_entries(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("IACLINT_CACHE_DIR", str(cache))
+    source = (builtin_rules_dir() / "TPL006.yaml").read_text()
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    rule_file = rules / "TPL006.yaml"
+    for edit in range(8):
+        rule_file.write_text(f"{source}\n# edit {edit}\n")
+        os.utime(rule_file, ns=(edit, edit))
+        load_rule_files([rules])
+    caches = sorted(cache.glob("rules-*.json"))
+    assert len(caches) == 4
+    os.utime(rule_file, ns=(7, 7))  # the last edit again: read from its cache entry
+    assert load_rule_files([rules])[0].id == "TPL006"
+    assert sorted(cache.glob("rules-*.json")) == caches
+
+
 def test_rule_naming_an_unregistered_check_is_a_rule_file_error(tmp_path):
     source = (builtin_rules_dir() / "TPL006.yaml").read_text()
     (tmp_path / "TPL006.yaml").write_text(

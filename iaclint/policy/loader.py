@@ -134,14 +134,21 @@ def _cache_key(directories: list[Path], files: list[tuple[Path, os.stat_result]]
     return digest.hexdigest()[:32]
 
 
+# Each edit of a rule file makes a new cache entry; the most recently used few are kept.
+_KEPT_RULE_CACHES = 4
+
+
 def _read_cache(key: str) -> list[tuple[str, dict[str, object]]] | None:
     if not key:
         return None
     from iaclint.cache_dir import cache_dir
 
+    path = cache_dir() / f"rules-{key}.json"
     try:
-        text = (cache_dir() / f"rules-{key}.json").read_text(encoding="utf-8")
-        return [(source, data) for source, data in json.loads(text)]
+        text = path.read_text(encoding="utf-8")
+        entries = [(source, data) for source, data in json.loads(text)]
+        os.utime(path)  # used: pruning keeps the most recently used entries
+        return entries
     except (OSError, ValueError, TypeError):
         return None
 
@@ -151,4 +158,11 @@ def _write_cache(key: str, entries: list[tuple[str, dict[str, object]]]) -> None
         return
     from iaclint.cache_dir import cache_dir, write_atomically
 
-    write_atomically(cache_dir() / f"rules-{key}.json", json.dumps(entries))
+    directory = cache_dir()
+    write_atomically(directory / f"rules-{key}.json", json.dumps(entries))
+    try:
+        caches = sorted(directory.glob("rules-*.json"), key=lambda p: p.stat().st_mtime_ns)
+        for stale in caches[:-_KEPT_RULE_CACHES]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass  # another run pruned at the same time; a cache is only an optimisation
