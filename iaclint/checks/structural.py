@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,6 +40,8 @@ def _sam_generated(template: Template, name: str) -> bool:
 
 
 def _suggest(name: str, candidates: list[str]) -> str:
+    import difflib  # only with a misspelling to suggest for
+
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
     return f"; did you mean `{close[0]}`?" if close else ""
 

@@ -8,7 +8,6 @@ stays exactly the report.
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Callable
 from typing import TextIO
@@ -43,6 +42,8 @@ class Progress:
             return
         self._last = now
         self._shown = True
+        import shutil  # only when the bar is drawn
+
         width = shutil.get_terminal_size((80, 24)).columns
         bar_width = 20
         filled = bar_width * self._done // self._total

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,6 +95,8 @@ def analyse(
                 )
             except Exception as exc:  # a broken rule must not stop the other rules or files
                 failed.add(rule.id)
+                import traceback  # only on failure: its import costs start-up
+
                 where = traceback.extract_tb(exc.__traceback__)[-1]
                 diagnostics.append(
                     Diagnostic(
