@@ -82,26 +82,37 @@ def suggest(name: str, candidates: Any) -> str:
 
 
 def problems(ctx: CheckContext) -> list[Problem]:
-    """Every schema problem of the template in this scenario, computed once."""
-    return ctx.memo("validity:schema", lambda: list(_all_problems(ctx)))  # type: ignore[no-any-return]
-
-
-def _all_problems(ctx: CheckContext) -> Iterator[Problem]:
+    """Every schema problem of the template in this scenario, computed once; each
+    resource's problems are reused in a later scenario that resolves it alike."""
     if has_macro(ctx.template):
-        return
-    for resource in ctx.template.resources.values():
-        if not _validated(ctx, resource):
-            continue
-        props, where = _properties(ctx, resource)
-        if type(props) is Unknown or not isinstance(props, dict):
-            continue
-        if schemas().surely_valid(resource.type, props):
-            continue
-        from iaclint.checks.validity_errors import classify  # only for the invalid ones
+        return []
 
-        validator = schemas().validator(resource.type)
-        for error in validator.iter_errors(props):
-            yield from classify(error, props, where, resource)
+    def compute() -> list[Problem]:
+        return [
+            problem
+            for resource in ctx.template.resources.values()
+            for problem in ctx.memo(
+                f"validity:schema:{resource.logical_id}",
+                lambda resource=resource: list(_resource_problems(ctx, resource)),
+            )
+        ]
+
+    return ctx.memo("validity:schema", compute)  # type: ignore[no-any-return]
+
+
+def _resource_problems(ctx: CheckContext, resource: Resource) -> Iterator[Problem]:
+    if not _validated(ctx, resource):
+        return
+    props, where = _properties(ctx, resource)
+    if type(props) is Unknown or not isinstance(props, dict):
+        return
+    if schemas().surely_valid(resource.type, props):
+        return
+    from iaclint.checks.validity_errors import classify  # only for the invalid ones
+
+    validator = schemas().validator(resource.type)
+    for error in validator.iter_errors(props):
+        yield from classify(error, props, where, resource)
 
 
 def _family(ctx: CheckContext, family: str) -> Iterator[Violation]:

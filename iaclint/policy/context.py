@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
@@ -31,6 +31,34 @@ class Violation:
     at_key: bool = False  # point at the mapping key instead of the value
 
 
+class EarlierScenarios:
+    """Values computed in the scenarios of a template checked so far, each kept with the
+    values of the enumerated parameters its computation read. A computation reads the
+    scenario only through the resolver, which records every such read, so a later scenario
+    that gives those parameters the same values would compute the same value."""
+
+    def __init__(self) -> None:
+        # key -> the names a computation read (sorted) -> their values -> the value
+        self._entries: dict[Hashable, dict[tuple[str, ...], dict[tuple[Any, ...], Any]]] = {}
+
+    def find(self, key: Hashable, values: dict[str, Any]) -> tuple[Any, frozenset[str]] | None:
+        for names, computed in self._entries.get(key, {}).items():
+            found = computed.get(tuple(values[name] for name in names), _MISSING)
+            if found is not _MISSING:
+                return found, frozenset(names)
+        return None
+
+    def keep(
+        self, key: Hashable, names: frozenset[str], values: dict[str, Any], value: Any
+    ) -> None:
+        order = tuple(sorted(names))
+        by_names = self._entries.setdefault(key, {})
+        by_names.setdefault(order, {})[tuple(values[name] for name in order)] = value
+
+
+_MISSING = object()
+
+
 class CheckContext:
     """Per template and scenario; the graph is built on first use."""
 
@@ -42,15 +70,53 @@ class CheckContext:
         references: list[Reference],
         index_factory: Callable[[], GraphIndex],
         shared: dict[str, Any] | None = None,
+        earlier: EarlierScenarios | None = None,
     ) -> None:
         self.template = template
         self.scenario = scenario
         self.resolver = resolver
         self.references = references
         self._index_factory = index_factory
-        self._resolved: dict[str, Focus] = {}
-        self._memo: dict[str, Any] = {}
+        # Cached with the names of the scenario values computing them read.
+        self._resolved: dict[Hashable, tuple[Any, frozenset[str]]] = {}
+        self._memo: dict[Hashable, tuple[Any, frozenset[str]]] = {}
         self._shared = {} if shared is None else shared
+        self._earlier = earlier
+        self._values = dict(scenario.values)
+
+    def reuse(
+        self,
+        key: Hashable,
+        compute: Callable[[], Any],
+        cache: dict[Hashable, tuple[Any, frozenset[str]]] | None = None,
+    ) -> Any:
+        """compute(), or its value from this scenario's `cache` or from an earlier scenario
+        that gave the parameters it read the same values."""
+        if self._earlier is None:  # one scenario: nothing to trace or reuse
+            if cache is None:
+                return compute()
+            if key not in cache:
+                cache[key] = (compute(), frozenset())
+            return cache[key][0]
+        resolver = self.resolver
+        if cache is not None and key in cache:
+            value, names = cache[key]
+            resolver.note_reads(names)
+            return value
+        found = self._earlier.find(key, self._values)
+        if found is not None:
+            value, names = found
+            resolver.note_reads(names)
+        else:
+            resolver.begin_trace()
+            try:
+                value = compute()
+            finally:
+                names = resolver.end_trace()
+            self._earlier.keep(key, names, self._values, value)
+        if cache is not None:
+            cache[key] = (value, names)
+        return value
 
     @cached_property
     def index(self) -> GraphIndex:
@@ -74,22 +140,20 @@ class CheckContext:
     def resolved_focus(self, resource: Resource) -> Focus:
         """The resource's whole body (Properties, DeletionPolicy, ...) resolved for this
         scenario, as a Focus for the check language; computed once per scenario."""
-        focus = self._resolved.get(resource.logical_id)
-        if focus is None:
+
+        def compute() -> Focus:
             body = self.template.data["Resources"][resource.logical_id]
             value = self.resolver.resolve(body, resource.path)
-            if not isinstance(value, dict):
-                value = {}
-            focus = Focus(value, resource.path, resource)
-            self._resolved[resource.logical_id] = focus
+            return Focus(value if isinstance(value, dict) else {}, resource.path, resource)
+
+        focus: Focus = self.reuse(("focus", resource.logical_id), compute, self._resolved)
         return focus
 
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         """A value computed once per template and scenario and shared by the checks
-        that need it (e.g. every IAM policy document)."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        that need it (e.g. every IAM policy document); reused in a later scenario when the
+        parameters it read have the same values there."""
+        return self.reuse(("memo", key), compute, self._memo)
 
     def template_memo(self, key: str, compute: Callable[[], Any]) -> Any:
         """A value computed once per template for all its scenarios: only for what the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +11,7 @@ from iaclint.findings.finding import Finding, format_property_path
 from iaclint.graph.build import build_index, collect_references
 from iaclint.load.document import Diagnostic, Path
 from iaclint.model.template import Resource, Template
-from iaclint.policy.context import CheckContext, Violation
+from iaclint.policy.context import CheckContext, EarlierScenarios, Violation
 from iaclint.policy.language import Evaluator, Focus, Hit, Tri, iter_hits
 from iaclint.policy.registry import get_check
 from iaclint.policy.rule import Rule
@@ -36,8 +36,11 @@ class _Hit:
 
 
 def analyse(
-    template: Template, rules: Iterable[Rule], options: AnalysisOptions
+    template: Template, rules: Iterable[Rule], options: AnalysisOptions, *, reuse: bool = True
 ) -> tuple[list[Finding], list[Diagnostic]]:
+    """Findings of `rules` on `template` in every condition scenario. With `reuse` (off only
+    to show that it changes nothing), a rule's result on a resource is computed again in a
+    scenario only if it read an enumerated parameter whose value differs."""
     rules = list(rules)
     diagnostics: list[Diagnostic] = []
     scenario_set = enumerate_scenarios(template, options.parameters, options.scenario_cap)
@@ -83,16 +86,23 @@ def analyse(
                     )
                 )  # fmt: skip
     shared: dict[str, Any] = {}
+    earlier = EarlierScenarios() if reuse and len(scenario_set.scenarios) > 1 else None
     for scenario in scenario_set.scenarios:
         resolver = Resolver(template, scenario, options.region, options.parameters)
-        ctx = CheckContext(template, scenario, resolver, references, index, shared)
+        ctx = CheckContext(template, scenario, resolver, references, index, shared, earlier)
         for rule in rules:
             if rule.id in failed:
                 continue
+            check = checks.get(rule.id)
+            units: Sequence[Resource | None] = (
+                (None,) if rule.scope == "template" else targets.get(rule.id, [])
+            )
             try:
-                violations = list(
-                    _run(rule, checks.get(rule.id), template, ctx, targets.get(rule.id, []))
-                )
+                violations = [
+                    violation
+                    for unit in units
+                    for violation in _run_unit(rule, check, template, ctx, unit)
+                ]
             except Exception as exc:  # a broken rule must not stop the other rules or files
                 failed.add(rule.id)
                 import traceback  # only on failure: its import costs start-up
@@ -146,50 +156,52 @@ def _targets(template: Template, rules: list[Rule]) -> dict[str, list[Resource]]
     return targets
 
 
+def _run_unit(
+    rule: Rule, check: Any, template: Template, ctx: CheckContext, resource: Resource | None
+) -> list[Violation]:
+    """The rule's violations on one resource (or the template, for None)."""
+    key = ("rule", rule.id, resource.logical_id if resource is not None else None)
+    violations: list[Violation] = ctx.reuse(
+        key, lambda: list(_run(rule, check, template, ctx, resource))
+    )
+    return violations
+
+
 def _run(
-    rule: Rule, check: Any, template: Template, ctx: CheckContext, targets: list[Resource]
+    rule: Rule, check: Any, template: Template, ctx: CheckContext, resource: Resource | None
 ) -> Iterable[Violation]:
-    if check is not None:
-        yield from _run_python(rule, check, ctx, targets)
-        return
-    evaluator = Evaluator(ctx)
-    match, unless = rule.check["match"], rule.check.get("unless")
-    if rule.scope == "template":
+    if resource is None:
+        if check is not None:
+            yield from check(ctx)
+            return
         focus = Focus(template.data, ())
-        for hit in iter_hits(evaluator.evaluate(match, focus)):
+        for hit in iter_hits(Evaluator(ctx).evaluate(rule.check["match"], focus)):
             yield Violation(hit.path, _message_args(None, hit), at_key=bool(hit.path))
         return
-    for resource in targets:
-        if not ctx.is_active(resource):
-            continue
-        focus = ctx.resolved_focus(resource)
-        # An exemption that might apply (TRUE or UNKNOWN) means no finding.
-        if unless is not None and evaluator.evaluate(unless, focus).truth is not Tri.FALSE:
-            continue
-        for hit in iter_hits(evaluator.evaluate(match, focus)):
-            yield Violation(
-                hit.path, _message_args(resource, hit), resource.logical_id, at_key=hit.at_key
-            )
-
-
-def _run_python(
-    rule: Rule, check: Any, ctx: CheckContext, targets: list[Resource]
-) -> Iterable[Violation]:
-    if rule.scope == "template":
-        yield from check(ctx)
+    if not ctx.is_active(resource):
         return
-    for resource in targets:
-        if ctx.is_active(resource):
-            for violation in check(resource, ctx):
-                if violation.logical_id is None:
-                    violation = Violation(
-                        violation.path,
-                        violation.args,
-                        resource.logical_id,
-                        violation.level,
-                        violation.at_key,
-                    )
-                yield violation
+    if check is not None:
+        for violation in check(resource, ctx):
+            if violation.logical_id is None:
+                violation = Violation(
+                    violation.path,
+                    violation.args,
+                    resource.logical_id,
+                    violation.level,
+                    violation.at_key,
+                )
+            yield violation
+        return
+    evaluator = Evaluator(ctx)
+    focus = ctx.resolved_focus(resource)
+    unless = rule.check.get("unless")
+    # An exemption that might apply (TRUE or UNKNOWN) means no finding.
+    if unless is not None and evaluator.evaluate(unless, focus).truth is not Tri.FALSE:
+        return
+    for hit in iter_hits(evaluator.evaluate(rule.check["match"], focus)):
+        yield Violation(
+            hit.path, _message_args(resource, hit), resource.logical_id, at_key=hit.at_key
+        )
 
 
 def _message_args(resource: Resource | None, hit: Hit) -> dict[str, Any]:

@@ -77,8 +77,34 @@ class Resolver:
         self.region = region
         self._overrides = overrides or {}
         self._scenario_values = dict(scenario.values)
-        self._conditions: dict[str, bool | None] = {}
+        self._conditions: dict[str, tuple[bool | None, frozenset[str]]] = {}
         self._evaluating: set[str] = set()
+        self._traces: list[set[str]] = []
+
+    # -- what a computation read of the scenario -------------------------------------
+    # The engine reuses a check's result in another scenario that gives the enumerated
+    # parameters the check read (directly, or through a condition or a cached value) the
+    # same values; every read of a scenario value is therefore recorded here.
+    def begin_trace(self) -> None:
+        self._traces.append(set())
+
+    def end_trace(self) -> frozenset[str]:
+        """The enumerated parameters read since the matching begin_trace; they count as
+        read by the enclosing trace too."""
+        reads = self._traces.pop()
+        if self._traces:
+            self._traces[-1] |= reads
+        return frozenset(reads)
+
+    def note_reads(self, reads: frozenset[str]) -> None:
+        """Count the reads behind a cached value as made again by whoever uses it."""
+        if self._traces and reads:
+            self._traces[-1] |= reads
+
+    def _scenario_value(self, name: str) -> Any:
+        if self._traces:
+            self._traces[-1].add(name)
+        return self._scenario_values[name]
 
     # -- parameters and Ref ---------------------------------------------------------
     def ref(self, name: Any) -> Any:
@@ -97,7 +123,7 @@ class Resolver:
         if param.name in self._overrides:
             return parameter_value(param, self._overrides[param.name])
         if param.name in self._scenario_values:
-            value = self._scenario_values[param.name]
+            value = self._scenario_value(param.name)
             if value is OTHER:
                 return Unknown(f"parameter `{param.name}` has no fixed value", (param.name,))
             return parameter_value(param, value)
@@ -123,14 +149,20 @@ class Resolver:
         """True, False, or None when the condition cannot be decided."""
         if not isinstance(name, str):
             return None
-        if name in self._conditions:
-            return self._conditions[name]
+        cached = self._conditions.get(name)
+        if cached is not None:
+            self.note_reads(cached[1])
+            return cached[0]
         if name in self._evaluating or name not in self.template.conditions:
             return None
         self._evaluating.add(name)
-        result = self.evaluate_condition(self.template.conditions[name])
-        self._evaluating.discard(name)
-        self._conditions[name] = result
+        self.begin_trace()
+        try:
+            result = self.evaluate_condition(self.template.conditions[name])
+        finally:
+            reads = self.end_trace()
+            self._evaluating.discard(name)
+        self._conditions[name] = (result, reads)
         return result
 
     def evaluate_condition(self, expr: Any) -> bool | None:
@@ -178,7 +210,12 @@ class Resolver:
     def _condition_operand(self, arg: Any) -> Any:
         if isinstance(arg, dict) and len(arg) == 1 and "Ref" in arg:
             name = arg["Ref"]
-            if self._scenario_values.get(name) is OTHER and name not in self._overrides:
+            if (
+                isinstance(name, str)
+                and name in self._scenario_values
+                and name not in self._overrides
+                and self._scenario_value(name) is OTHER
+            ):
                 return OTHER
         return self.resolve(arg)
 
