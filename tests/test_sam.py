@@ -205,3 +205,33 @@ def test_translates_once_per_template_whatever_the_scenarios(monkeypatch):
     result = lint_file(Candidate(str(path), True), rules, AnalysisOptions())
     assert any("(when Environment=dev)" in f.message for f in result.findings)
     assert len(calls) == 1
+
+
+def test_policy_templates_expand_alike_in_every_translation():
+    """The translator's policy-templates plugin is built once per process and shared."""
+    from iaclint.sam.translate import translate
+
+    def template(queue: str) -> dict:
+        return {
+            "Transform": "AWS::Serverless-2016-10-31",
+            "Resources": {
+                "Fn": {
+                    "Type": "AWS::Serverless::Function",
+                    "Properties": {
+                        "Runtime": "python3.12",
+                        "Handler": "app.handler",
+                        "InlineCode": "def handler(e, c): pass",
+                        "Policies": [{"SQSPollerPolicy": {"QueueName": queue}}],
+                    },
+                }
+            },
+        }
+
+    def statements(queue: str) -> list:
+        out = translate(template(queue), {}, "us-east-1")
+        role = out["Resources"]["FnRole"]["Properties"]
+        return role["Policies"][0]["PolicyDocument"]["Statement"]
+
+    first, second, again = statements("first"), statements("second"), statements("first")
+    assert first == again and first != second
+    assert "first" in str(first) and "second" in str(second) and "first" not in str(second)
