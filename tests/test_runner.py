@@ -26,6 +26,32 @@ def test_jobs_do_not_change_the_output(cli, project):
     assert one[0] == 1 and '"ENC001"' in one[1] and '"LIM007"' in one[1]
 
 
+def _mixed_project(project):
+    sam = FIXTURES / "sam"
+    for name in ("implicit_api.yaml", "function_url.yaml", "state_machine.yaml"):
+        shutil.copy(sam / name, project / f"sam-{name}")
+    return project
+
+
+def test_workers_keep_the_order_with_sam_and_plain_templates_mixed(cli, project):
+    _mixed_project(project)
+    one = cli("check", "--no-cache", "--jobs", "1", "--format", "json", str(project))
+    for jobs in ("2", "3"):
+        assert cli("check", "--no-cache", "--jobs", jobs, "--format", "json", str(project)) == one
+    assert '"SAM' in one[1] or "sam-" in one[1]
+
+
+def test_standard_input_with_other_files_and_workers(cli, project, monkeypatch):
+    import io
+
+    bad = FIXTURES / "rules" / "ENC001" / "bad.yaml"
+    monkeypatch.setattr("sys.stdin", io.StringIO(bad.read_text()))
+    code, out, _ = cli("check", "--no-cache", "--jobs", "2", "-", str(project))
+    assert code == 1
+    from_stdin = [line for line in out.splitlines() if line.startswith("-:")]
+    assert any("[ENC001]" in line for line in from_stdin), out
+
+
 def test_unchanged_files_come_from_the_cache(cli, project, monkeypatch):
     first = cli("check", "--jobs", "1", str(project))
 

@@ -106,7 +106,15 @@ def _lint_pending(
     ) as pool:
         # Small chunks keep both cores busy to the end; each carries only its jobs.
         chunk = max(1, min(_CHUNK, len(jobs) // (workers * 4)))
-        yield from pool.map(_lint_in_worker, jobs, chunksize=chunk)
+        # Standard input was read by this process: its template is checked here.
+        from_workers = pool.map(
+            _lint_in_worker, [job for job in jobs if job.candidate.path != "-"], chunksize=chunk
+        )
+        for job in jobs:
+            if job.candidate.path == "-":
+                yield lint_file(job.candidate, rules, job.options, stdin_text, settings)
+            else:
+                yield next(from_workers)
 
 
 # The rules and settings of the run, given to each worker process once when it starts
