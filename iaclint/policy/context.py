@@ -38,14 +38,17 @@ class EarlierScenarios:
     that gives those parameters the same values would compute the same value."""
 
     def __init__(self) -> None:
-        # key -> the names a computation read (sorted) -> their values -> the value
-        self._entries: dict[Hashable, dict[tuple[str, ...], dict[tuple[Any, ...], Any]]] = {}
+        # key -> the names a computation read (sorted) -> (those names as a set, their
+        # values -> the value)
+        self._entries: dict[
+            Hashable, dict[tuple[str, ...], tuple[frozenset[str], dict[tuple[Any, ...], Any]]]
+        ] = {}
 
     def find(self, key: Hashable, values: dict[str, Any]) -> tuple[Any, frozenset[str]] | None:
-        for names, computed in self._entries.get(key, {}).items():
-            found = computed.get(tuple(values[name] for name in names), _MISSING)
+        for order, (names, computed) in self._entries.get(key, {}).items():
+            found = computed.get(tuple(values[name] for name in order), _MISSING)
             if found is not _MISSING:
-                return found, frozenset(names)
+                return found, names
         return None
 
     def keep(
@@ -53,7 +56,8 @@ class EarlierScenarios:
     ) -> None:
         order = tuple(sorted(names))
         by_names = self._entries.setdefault(key, {})
-        by_names.setdefault(order, {})[tuple(values[name] for name in order)] = value
+        computed = by_names.setdefault(order, (names, {}))[1]
+        computed[tuple(values[name] for name in order)] = value
 
 
 _MISSING = object()
