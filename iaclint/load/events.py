@@ -104,8 +104,16 @@ class _Scalars:
         self._resolver = Resolver()
         self._constructor = SafeConstructor()
         self._plain: dict[str, Any] = {}
+        # A plain scalar can be other than a string only if it starts with one of these
+        # (`true`, `1.5`, `~`, ...); most keys and names do not. (PyYAML files resolvers
+        # that match any first character under None; it has none for YAML 1.1.)
+        starts = self._resolver.yaml_implicit_resolvers
+        assert None not in starts
+        self._typed_starts = frozenset(starts)
 
     def yaml_plain(self, value: str) -> Any:
+        if value[:1] not in self._typed_starts:
+            return value
         # Templates repeat their plain scalars (keys, types, `true`): resolve each text once.
         # The values are immutable (str, int, float, bool, None), so sharing them is safe.
         found = self._plain.get(value, _UNSEEN)
@@ -163,6 +171,21 @@ class _Frame:
         self.key_span: Span | None = None
         self.size = 1
 
+    def child_path(self) -> Path:
+        if self.is_map:
+            assert self.key is not None
+            return (*self.path, self.key)
+        return (*self.path, len(self.container))
+
+
+_ScalarEvent = yaml.ScalarEvent
+_MappingStartEvent = yaml.MappingStartEvent
+_SequenceStartEvent = yaml.SequenceStartEvent
+_MappingEndEvent = yaml.MappingEndEvent
+_SequenceEndEvent = yaml.SequenceEndEvent
+_AliasEvent = yaml.AliasEvent
+_DocumentStartEvent = yaml.DocumentStartEvent
+
 
 def build(
     events: Iterable[Any],
@@ -173,98 +196,121 @@ def build(
 
     Local tags that are not intrinsics are appended to `foreign_tags` (tag, span).
     """
+    # The loop runs once per YAML event of every template, so its common case (a plain,
+    # untagged scalar placed in the innermost collection) is written out in full here.
     scalars = _Scalars()
     plain: Callable[[str], Any] = _json_plain if json_mode else scalars.yaml_plain
     values: dict[Path, Span] = {}
     keys: dict[Path, Span] = {}
     anchors: dict[str, tuple[Any, int]] = {}
     stack: list[_Frame] = []
+    frame: _Frame | None = None  # stack[-1]
     root: Any = None
     have_root = False
     expanded = 0
     documents = 0
 
-    def child_path(frame: _Frame) -> Path:
-        if frame.is_map:
-            assert frame.key is not None
-            return (*frame.path, frame.key)
-        return (*frame.path, len(frame.container))
-
-    def wrap_path(path: Path, wrap: str | None) -> Path:
-        return (*path, wrap) if wrap else path
-
     def place(value: Any, span: Span, size: int, anchor: str | None, is_scalar: bool) -> None:
         nonlocal root, have_root
         if anchor is not None:
             anchors[anchor] = (value, size)
-        if not stack:
+        if frame is None:
             root, have_root = value, True
             values[()] = span
             return
-        frame = stack[-1]
         frame.size += size
-        if frame.is_map and frame.key is None:
-            if not is_scalar or isinstance(value, dict | list):
-                raise BuildError("mapping keys must be plain strings", span[0], span[1])
-            key = _key_text(value)
-            if key in frame.container:
-                first = keys.get((*frame.path, key))
-                where = f" (first defined at line {first[0]})" if first else ""
-                raise BuildError(f"duplicate key `{key}`{where}", span[0], span[1])
-            frame.key, frame.key_span = key, span
-            return
-        path = child_path(frame)
         if frame.is_map:
-            assert frame.key is not None and frame.key_span is not None
-            frame.container[frame.key] = value
-            keys[path] = frame.key_span
+            key = frame.key
+            if key is None:
+                if not is_scalar or isinstance(value, dict | list):
+                    raise BuildError("mapping keys must be plain strings", span[0], span[1])
+                _take_key(frame, value, span)
+                return
+            path = (*frame.path, key)
+            frame.container[key] = value
+            keys[path] = frame.key_span  # type: ignore[assignment]
             frame.key = None
         else:
-            frame.container.append(value)
+            container = frame.container
+            path = (*frame.path, len(container))
+            container.append(value)
         values[path] = span
+
+    def _take_key(frame: _Frame, value: Any, span: Span) -> None:
+        key = value if type(value) is str else _key_text(value)
+        if key in frame.container:
+            first = keys.get((*frame.path, key))
+            where = f" (first defined at line {first[0]})" if first else ""
+            raise BuildError(f"duplicate key `{key}`{where}", span[0], span[1])
+        frame.key, frame.key_span = key, span
 
     for event in events:
         kind = type(event)
-        if kind is yaml.ScalarEvent:
-            wrap = _wrap_for(event.tag, event.start_mark)
+        if kind is _ScalarEvent:
+            start, end = event.start_mark, event.end_mark
+            span = (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+            tag = event.tag
+            if tag is None and event.anchor is None and frame is not None:
+                text = event.value
+                value = plain(text) if not event.style and event.implicit[0] else text
+                frame.size += 1
+                if not frame.is_map:
+                    container = frame.container
+                    values[(*frame.path, len(container))] = span
+                    container.append(value)
+                elif frame.key is None:
+                    _take_key(frame, value, span)
+                else:
+                    key = frame.key
+                    path = (*frame.path, key)
+                    frame.container[key] = value
+                    keys[path] = frame.key_span  # type: ignore[assignment]
+                    values[path] = span
+                    frame.key = None
+                continue
+            wrap = _wrap_for(tag, start)
             if wrap and wrap.startswith(FOREIGN_TAG_PREFIX) and foreign_tags is not None:
-                foreign_tags.append((wrap, _span(event.start_mark, event.end_mark)))
+                foreign_tags.append((wrap, span))
             value = _scalar_value(event, plain, scalars, wrap)
-            span = _span(event.start_mark, event.end_mark)
-            if wrap and stack and not (stack[-1].is_map and stack[-1].key is None):
-                inner_path = (*child_path(stack[-1]), wrap)
+            if wrap and frame is not None and not (frame.is_map and frame.key is None):
+                inner_path = (*frame.child_path(), wrap)
                 values[inner_path] = span
                 if wrap == "Fn::GetAtt" and isinstance(value, dict):
                     for i in range(len(value[wrap])):
                         values[(*inner_path, i)] = span
-            elif wrap and not stack:
+            elif wrap and frame is None:
                 values[(wrap,)] = span
             place(value, span, 1, event.anchor, wrap is None)
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+        elif kind is _MappingStartEvent or kind is _SequenceStartEvent:
             if len(stack) >= MAX_DEPTH:
                 line, col = event.start_mark.line + 1, event.start_mark.column + 1
                 raise BuildError(f"nesting is deeper than {MAX_DEPTH} levels", line, col)
-            if stack and stack[-1].is_map and stack[-1].key is None:
+            if frame is not None and frame.is_map and frame.key is None:
                 line, col = event.start_mark.line + 1, event.start_mark.column + 1
                 raise BuildError("mapping keys must be plain strings", line, col)
-            wrap = _wrap_for(event.tag, event.start_mark)
-            if wrap and wrap.startswith(FOREIGN_TAG_PREFIX) and foreign_tags is not None:
-                foreign_tags.append((wrap, _span(event.start_mark, event.start_mark)))
-            _check_collection_tag(event.tag, kind is yaml.MappingStartEvent, event.start_mark)
-            base = child_path(stack[-1]) if stack else ()
-            container: Any = {} if kind is yaml.MappingStartEvent else []
-            stack.append(
-                _Frame(container, wrap_path(base, wrap), event.start_mark, event.anchor, wrap)
-            )
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            frame = stack.pop()
-            span = _span(frame.start, event.end_mark)
-            value = frame.container
-            if frame.wrap:
-                values[frame.path] = span
-                value = {frame.wrap: value}
-            place(value, span, frame.size, frame.anchor, False)
-        elif kind is yaml.AliasEvent:
+            tag = event.tag
+            wrap = None
+            if tag is not None:
+                wrap = _wrap_for(tag, event.start_mark)
+                if wrap and wrap.startswith(FOREIGN_TAG_PREFIX) and foreign_tags is not None:
+                    foreign_tags.append((wrap, _span(event.start_mark, event.start_mark)))
+                _check_collection_tag(tag, kind is _MappingStartEvent, event.start_mark)
+            path = frame.child_path() if frame is not None else ()
+            if wrap:
+                path = (*path, wrap)
+            container: Any = {} if kind is _MappingStartEvent else []
+            frame = _Frame(container, path, event.start_mark, event.anchor, wrap)
+            stack.append(frame)
+        elif kind is _MappingEndEvent or kind is _SequenceEndEvent:
+            done = stack.pop()
+            frame = stack[-1] if stack else None
+            span = _span(done.start, event.end_mark)
+            value = done.container
+            if done.wrap:
+                values[done.path] = span
+                value = {done.wrap: value}
+            place(value, span, done.size, done.anchor, False)
+        elif kind is _AliasEvent:
             if event.anchor not in anchors:
                 line, col = event.start_mark.line + 1, event.start_mark.column + 1
                 raise BuildError(f"unknown alias `*{event.anchor}`", line, col)
@@ -279,7 +325,7 @@ def build(
                     col,
                 )
             place(value, _span(event.start_mark, event.end_mark), size, None, True)
-        elif kind is yaml.DocumentStartEvent:
+        elif kind is _DocumentStartEvent:
             documents += 1
             if documents > 1:
                 line, col = event.start_mark.line + 1, event.start_mark.column + 1
