@@ -129,7 +129,8 @@ def _print_version(ctx: click.Context, value: bool) -> None:
     "-j",
     type=click.IntRange(min=0),
     default=0,
-    help="Worker processes; 0 picks one per core for many files and none for a few.  [default: 0]",
+    help="Processes that check files (this one and N-1 workers); 0 picks one per core for many "
+    "files and one for a few.  [default: 0]",
 )
 @click.option(
     "--no-cache",

@@ -116,3 +116,81 @@ def test_pruning_ignores_a_missing_or_odd_cache(tmp_path):
     (tmp_path / "results").mkdir()
     (tmp_path / "results" / "stray-file").write_text("")
     assert ResultCache("context", tmp_path).prune() == 0
+
+
+# Runs iaclint in a child process whose worker processes die (os._exit) on every file named
+# `crash*`; this process only waits for it, with a timeout, so a hang fails the test.
+_DYING_WORKERS = """
+import os, sys
+import iaclint.pipeline as pipeline
+main_pid = os.getpid()
+real = pipeline.lint_file
+def lint_file(candidate, *args, **kwargs):
+    if os.getpid() != main_pid and os.path.basename(candidate.path).startswith("crash"):
+        os._exit(9)
+    return real(candidate, *args, **kwargs)
+pipeline.lint_file = lint_file
+from iaclint.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _run_with_dying_workers(*args: str) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _DYING_WORKERS, *args],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    return done.returncode, done.stdout
+
+
+def _sam_like_crash_files(project, count):
+    # SAM-like (they name the transform), so the worker lane takes them first.
+    source = (FIXTURES / "sam" / "implicit_api.yaml").read_text()
+    for number in range(count):
+        (project / f"crash{number}.yaml").write_text(source)
+
+
+def test_a_worker_that_dies_costs_only_its_file(project):
+    _sam_like_crash_files(project, 1)
+    code, out = _run_with_dying_workers("check", "--no-cache", "--jobs", "2", str(project))
+    assert code == 2  # the lost file is an analysis error
+    crash = str(project / "crash0.yaml")
+    assert f"{crash}:1:1: error [internal-error]" in out
+    assert "stopped unexpectedly" in out
+    others = [line for line in out.splitlines() if not line.startswith(crash)]
+    (project / "crash0.yaml").unlink()
+    _, alone = _run_with_dying_workers("check", "--no-cache", "--jobs", "1", str(project))
+    # every other file was checked, by this process or a replacement worker
+    assert [line for line in others if "[" in line] == [
+        line for line in alone.splitlines() if "[" in line
+    ]
+
+
+def test_workers_that_keep_dying_are_replaced_then_given_up(project):
+    # Three workers die (the first and two replacements); the main process checks the rest,
+    # where nothing dies.
+    _sam_like_crash_files(project, 6)
+    code, out = _run_with_dying_workers("check", "--no-cache", "--jobs", "2", str(project))
+    assert code == 2
+    lost = [line for line in out.splitlines() if "stopped unexpectedly" in line]
+    assert len(lost) == 3, out
+    checked = {line.split(":", 1)[0] for line in out.splitlines() if "[SAM" in line}
+    crashed = {line.split(":", 1)[0] for line in lost}
+    assert len(crashed) == 3 and not checked & crashed
+    assert len({p for p in checked if os.path.basename(p).startswith("crash")}) == 3, out
+
+
+def test_the_queue_gives_each_lane_its_own_list_first():
+    from iaclint.runner.parallel import _Queue
+
+    queue = _Queue(sam=[0, 1, 2], plain=[3, 4, 5])
+    assert queue.take(sam_lane=True) == 0 and queue.take(sam_lane=False) == 3
+    # a lane whose list is empty takes from the back of the other one
+    assert [queue.take(sam_lane=True) for _ in range(3)] == [1, 2, 5]
+    queue.give_back(2, sam_lane=True)
+    assert [queue.take(sam_lane=False) for _ in range(4)] == [4, 2, None, None]
