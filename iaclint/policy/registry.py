@@ -6,7 +6,9 @@ imports the checks its rules need.
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
+from types import ModuleType
 from typing import Any
 
 CHECKS: dict[str, str] = {
@@ -262,7 +264,7 @@ CHECKS: dict[str, str] = {
 
 def get_check(name: str) -> Any:
     module, _, function = CHECKS[name].partition(":")
-    return getattr(import_module(module), function)
+    return getattr(_module(module), function)
 
 
 # Predicates usable as `python:` nodes inside a rule's `match`; each takes
@@ -288,4 +290,10 @@ PREDICATES: dict[str, str] = {
 
 def get_predicate(name: str) -> Any:
     module, _, function = PREDICATES[name].partition(":")
-    return getattr(import_module(module), function)
+    return getattr(_module(module), function)
+
+
+def _module(name: str) -> ModuleType:
+    # Checks are looked up for every template a rule applies to; an imported module is found
+    # in sys.modules without import_module's locking.
+    return sys.modules.get(name) or import_module(name)
