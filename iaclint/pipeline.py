@@ -118,7 +118,7 @@ def _after_rules(
     template: Template, findings: list[Finding], rules: list[Rule], settings: StageSettings
 ) -> list[Finding]:
     """Level overrides, then suppressions (which may add TPL100 findings), then fingerprints."""
-    from iaclint.findings.fingerprint import with_fingerprint
+    from iaclint.findings.fingerprint import with_fingerprints
     from iaclint.suppress.apply import META_RULE, Known, apply
 
     by_id = {rule.id: rule for rule in rules}
@@ -138,6 +138,6 @@ def _after_rules(
         template, findings, Known(known, frozenset(by_id)), settings.suppressions, meta
     )
     root = settings.root or os.getcwd()
-    findings = [with_fingerprint(f, template.data, root) for f in findings]
+    findings = with_fingerprints(findings, template.data, root)
     findings.sort(key=lambda f: f.sort_key)
     return findings

@@ -86,8 +86,18 @@ def fingerprint_as(finding: Finding, rule_id: str, root: str) -> str:
     )
 
 
-def with_fingerprint(finding: Finding, data: Any, root: str) -> Finding:
-    # A stage that reports something with no value of its own (a comment) sets value_key.
-    value_key = finding.value_key or normalise(value_at(data, source_path(finding)))
-    finding = replace(finding, value_key=value_key)
-    return replace(finding, fingerprint=fingerprint_as(finding, finding.rule_id, root))
+def with_fingerprints(findings: list[Finding], data: Any, root: str) -> list[Finding]:
+    """`findings` (of one template, `data`) with their fingerprints and the values hashed."""
+    keys: dict[str, str] = {}  # a file's key, computed once per file
+    marked = []
+    for finding in findings:
+        # A stage that reports something with no value of its own (a comment) sets value_key.
+        value_key = finding.value_key or normalise(value_at(data, source_path(finding)))
+        key = keys.get(finding.file)
+        if key is None:
+            key = keys[finding.file] = file_key(finding.file, root)
+        mark = fingerprint(
+            finding.rule_id, key, finding.logical_id, finding.property_path, value_key
+        )
+        marked.append(replace(finding, value_key=value_key, fingerprint=mark))
+    return marked
