@@ -78,14 +78,28 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float]:
     return float(wall), float(peak)
 
 
-def measure(tool: str, case: str, command: list[str], runs: int, cwd: Path) -> Measurement:
-    timed(command, cwd)  # warm-up: byte-code compiled, file cache filled; not counted
-    walls, peaks = [], []
-    for _ in range(runs):
-        wall, peak = timed(command, cwd)
-        walls.append(wall)
-        peaks.append(peak)
-    return Measurement(tool, case, walls, max(peaks))
+def measure_interleaved(
+    cases: list[tuple[str, str, list[str], int]], cwd: Path
+) -> list[Measurement]:
+    """Each (tool, case, command, runs) once as a warm-up (byte-code compiled, file cache
+    filled; not counted), then in rounds: every case once per round, in the same order, until
+    each has its runs. The machine's speed drifts over the minutes a run takes (2x within a
+    day here), so each tool's runs are spread over the whole run instead of one stretch of
+    it: a ratio then compares the tools under the same conditions."""
+    for _tool, _case, command, _runs in cases:
+        timed(command, cwd)
+    walls: list[list[float]] = [[] for _ in cases]
+    peaks: list[list[float]] = [[] for _ in cases]
+    for round_number in range(max(runs for *_, runs in cases)):
+        for index, (_tool, _case, command, runs) in enumerate(cases):
+            if round_number < runs:
+                wall, peak = timed(command, cwd)
+                walls[index].append(wall)
+                peaks[index].append(peak)
+    return [
+        Measurement(tool, case, walls[index], max(peaks[index]))
+        for index, (tool, case, _command, _runs) in enumerate(cases)
+    ]
 
 
 def tool_commands(files: list[str], corpus: Path, small: Path) -> dict[str, dict[str, list[str]]]:
@@ -133,27 +147,18 @@ def main(argv: list[str] | None = None) -> int:
     missing = [t for t in ("iaclint", "cfn-lint", "checkov") if t not in commands]
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as script:
         script.write(FLOOR_SCRIPT)
-    results: list[Measurement] = [
-        measure(
-            "parse floor (libyaml compose)",
-            "corpus",
-            [sys.executable, script.name, *files],
-            args.corpus_runs,
-            ROOT,
-        ),
-        measure(
-            "parse floor (libyaml compose)",
-            "small",
-            [sys.executable, script.name, str(SMALL_TEMPLATE)],
-            args.runs,
-            ROOT,
-        ),
+    floor = "parse floor (libyaml compose)"
+    cases = [
+        (floor, "corpus", [sys.executable, script.name, *files], args.corpus_runs),
+        (floor, "small", [sys.executable, script.name, str(SMALL_TEMPLATE)], args.runs),
     ]
-    os.unlink(script.name)
-    for tool, cases in commands.items():
-        for case, command in cases.items():
-            runs = args.corpus_runs if case == "corpus" else args.runs
-            results.append(measure(tool, case, command, runs, ROOT))
+    for tool, tool_cases in commands.items():
+        for case, command in tool_cases.items():
+            cases.append((tool, case, command, args.corpus_runs if case == "corpus" else args.runs))
+    try:
+        results = measure_interleaved(cases, ROOT)
+    finally:
+        os.unlink(script.name)
     versions = {t: version(c["corpus"][0]) for t, c in commands.items() if t != "iaclint --jobs 1"}
     command = f"python benchmarks/run.py --runs {args.runs} --corpus-runs {args.corpus_runs}"
     report = render(results, files, missing, command, versions)
@@ -174,7 +179,8 @@ def render(
     lines = [
         f"Measured {datetime.date.today().isoformat()} on {platform.node() or 'this machine'} "
         f"({os.cpu_count()} cores, Python {platform.python_version()}); {len(files)} templates; "
-        f"medians after one warm-up run; command: `{command}`.",
+        f"medians after one warm-up run of each, the runs of all tools interleaved in rounds; "
+        f"command: `{command}`.",
         "",
         "Versions: " + ", ".join(f"{tool} `{v}`" for tool, v in versions.items()) + ".",
     ]
