@@ -157,3 +157,32 @@ def test_scenario_cap_keeps_every_single_change(tmp_path):
 def test_absent_is_falsy_singleton():
     assert not ABSENT
     assert repr(ABSENT) == "ABSENT"
+
+
+def test_conditions_that_reach_a_cycle_are_undecided_in_any_evaluation_order():
+    # Hypothesis found this: `Either` evaluated inside `IsProd`'s evaluation (its cycle still
+    # open) was cached as undecided, evaluated first it was true, so the findings depended on
+    # the template's key order.
+    from iaclint.load.reader import load_text
+    from iaclint.model.build import build_template
+
+    text = """
+Parameters:
+  Env: {Type: String, AllowedValues: [prod, dev], Default: prod}
+Conditions:
+  IsProd: {"Fn::Or": [{"Fn::Equals": [{Ref: Env}, prod]}, {Condition: Either}]}
+  Either: {Condition: IsProd}
+  UsesEither: {"Fn::Not": [{Condition: Either}]}
+  Plain: {"Fn::Equals": [{Ref: Env}, prod]}
+Resources:
+  Topic: {Type: AWS::SNS::Topic}
+"""
+    tpl = build_template(load_text(text, "t.yaml"))
+    prod = Scenario((("Env", "prod"),))
+    for order in (["IsProd", "Either", "UsesEither"], ["Either", "IsProd", "UsesEither"],
+                  ["UsesEither", "Plain", "Either", "IsProd"]):  # fmt: skip
+        resolver = Resolver(tpl, prod)
+        values = {name: resolver.condition(name) for name in order}
+        assert values.pop("Plain", True) is True, order  # outside the cycle: decided as usual
+        assert set(values.values()) == {None}, order
+        assert resolver.condition("Plain") is True

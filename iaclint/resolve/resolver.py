@@ -77,8 +77,10 @@ class Resolver:
         self.region = region
         self._overrides = overrides or {}
         self._scenario_values = dict(scenario.values)
-        self._conditions: dict[str, tuple[bool | None, frozenset[str]]] = {}
+        # name -> (value, the scenario values it read, whether it reaches a cycle)
+        self._conditions: dict[str, tuple[bool | None, frozenset[str], bool]] = {}
         self._evaluating: set[str] = set()
+        self._in_cycle = False  # the condition being evaluated has reached a cycle
         self._traces: list[set[str]] = []
 
     # -- what a computation read of the scenario -------------------------------------
@@ -152,9 +154,17 @@ class Resolver:
         cached = self._conditions.get(name)
         if cached is not None:
             self.note_reads(cached[1])
+            self._in_cycle |= cached[2]
             return cached[0]
-        if name in self._evaluating or name not in self.template.conditions:
+        if name not in self.template.conditions:
             return None
+        if name in self._evaluating:
+            self._in_cycle = True
+            return None
+        # A condition that reaches a cycle of conditions (a template CloudFormation rejects)
+        # is undecided, whichever condition the evaluation happened to start from: a value
+        # computed with part of the cycle still open would depend on the template's key order.
+        outer_in_cycle, self._in_cycle = self._in_cycle, False
         self._evaluating.add(name)
         self.begin_trace()
         try:
@@ -162,7 +172,11 @@ class Resolver:
         finally:
             reads = self.end_trace()
             self._evaluating.discard(name)
-        self._conditions[name] = (result, reads)
+        in_cycle = self._in_cycle
+        self._in_cycle = outer_in_cycle or in_cycle
+        if in_cycle:
+            result = None
+        self._conditions[name] = (result, reads, in_cycle)
         return result
 
     def evaluate_condition(self, expr: Any) -> bool | None:
