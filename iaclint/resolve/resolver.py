@@ -173,7 +173,8 @@ class Resolver:
             reads = self.end_trace()
             self._evaluating.discard(name)
         in_cycle = self._in_cycle
-        self._in_cycle = outer_in_cycle or in_cycle
+        # Reaching a cycle taints the conditions still being evaluated, not later ones.
+        self._in_cycle = (outer_in_cycle or in_cycle) and bool(self._evaluating)
         if in_cycle:
             result = None
         self._conditions[name] = (result, reads, in_cycle)

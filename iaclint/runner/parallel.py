@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 # Below this many files, starting workers costs more than it saves.
 _PARALLEL_THRESHOLD = 16
+# Bytes of a file read to key the cache or sort it into a lane: more than the loader takes
+# (reader.MAX_FILE_BYTES), so a file it refuses is never mistaken for a shorter one.
+_READ_AT_MOST = 11 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +77,7 @@ def _from_cache(
 
     try:
         with open(job.candidate.path, "rb") as handle:
-            content = handle.read(11 * 1024 * 1024)
+            content = handle.read(_READ_AT_MOST)
     except OSError:
         return None
     key = cache.key(f"{job.candidate.path}\0{job.candidate.explicit}\0{job.options!r}", content)
@@ -141,7 +144,7 @@ class _Lanes:
     worker is a one-process executor fed from its completion callbacks, so it keeps busy
     while this process is inside a long file. Results come out in the order of the jobs.
     Workers are started only from this thread; the callbacks (on each executor's thread)
-    only record results and hand out jobs, under `_lock`."""
+    only record results and hand out jobs, under `lock`."""
 
     def __init__(
         self,
@@ -310,7 +313,7 @@ class _WorkerLane:
 def _looks_like_sam(path: str) -> bool:
     try:
         with open(path, "rb") as handle:
-            return _SAM_MARK in handle.read(11 * 1024 * 1024)
+            return _SAM_MARK in handle.read(_READ_AT_MOST)
     except OSError:
         return False
 
