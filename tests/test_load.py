@@ -121,3 +121,34 @@ def test_oversized_file_is_refused_before_reading(tmp_path):
     with pytest.raises(LoadError) as info:
         load_path(str(big))
     assert "iaclint reads templates up to 10 MB" in info.value.diagnostic.message
+
+
+def test_read_at_most_reads_files_and_pipes_up_to_the_limit(tmp_path):
+    import os
+    import threading
+
+    from iaclint.load.reader import read_at_most
+
+    small = tmp_path / "small.yaml"
+    small.write_bytes(b"Resources: {}\n")
+    assert read_at_most(str(small), 1000) == b"Resources: {}\n"
+    assert read_at_most(str(small), 5) == b"Resou"
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * 200_000)
+    assert read_at_most(str(big), 150_001) == b"x" * 150_001
+    assert read_at_most(str(big), 10**7) == b"x" * 200_000
+    # A pipe's size is 0: everything written to it is still read, up to the limit.
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        try:
+            with open(fifo, "wb") as handle:
+                handle.write(b"y" * 100_000)
+        except BrokenPipeError:
+            pass  # the reader stopped at its limit
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert read_at_most(str(fifo), 80_000) == b"y" * 80_000
+    writer.join(timeout=10)

@@ -40,11 +40,28 @@ def read_file(path: str) -> bytes:
                 f"{MAX_FILE_BYTES // 1048576} MB (CloudFormation accepts at most 1 MB)",
                 "read-error",
             )
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = read_at_most(path, MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise _error(path, 1, 1, f"cannot read file: {exc.strerror or exc}", "read-error") from exc
     return raw
+
+
+def read_at_most(path: str, limit: int) -> bytes:
+    """The first `limit` bytes of the file. `read(limit)` would allocate all `limit` bytes
+    up front (10 MB for every small template: a third of the time of reading the corpus);
+    this reads what the file's size promises, then more only if it keeps going (a pipe, or a
+    file still being written). Raises OSError."""
+    with open(path, "rb") as handle:
+        expected = os.fstat(handle.fileno()).st_size
+        chunks: list[bytes] = []
+        remaining = limit
+        while remaining > 0:
+            chunk = handle.read(min(remaining, max(expected + 1, 65536)))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def load_bytes(raw: bytes, path: str) -> Document:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from iaclint.load.discover import Candidate
+from iaclint.load.reader import read_at_most
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -76,8 +77,7 @@ def _from_cache(
     from iaclint.pipeline import FileResult
 
     try:
-        with open(job.candidate.path, "rb") as handle:
-            content = handle.read(_READ_AT_MOST)
+        content = read_at_most(job.candidate.path, _READ_AT_MOST)
     except OSError:
         return None
     key = cache.key(f"{job.candidate.path}\0{job.candidate.explicit}\0{job.options!r}", content)
@@ -312,8 +312,7 @@ class _WorkerLane:
 
 def _looks_like_sam(path: str) -> bool:
     try:
-        with open(path, "rb") as handle:
-            return _SAM_MARK in handle.read(_READ_AT_MOST)
+        return _SAM_MARK in read_at_most(path, _READ_AT_MOST)
     except OSError:
         return False
 
