@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from iaclint.findings.finding import Finding, Level
@@ -12,6 +12,7 @@ from iaclint.load.document import Diagnostic, LoadError
 from iaclint.model.template import Template
 from iaclint.policy.engine import AnalysisOptions, analyse
 from iaclint.policy.rule import Rule
+from iaclint.policy.ruleset import RuleSet
 from iaclint.suppress.policy import SuppressionPolicy
 
 # Any file that mentions neither is not a template; skipping it avoids parsing it.
@@ -40,14 +41,15 @@ class FileResult:
 
 def lint_file(
     candidate: Candidate,
-    rules: list[Rule],
+    rules: Iterable[Rule],
     options: AnalysisOptions,
     stdin_text: str | None = None,
     settings: StageSettings | None = None,
 ) -> FileResult:
     path = candidate.path
     try:
-        return _lint(candidate, rules, options, stdin_text, settings or StageSettings())
+        rule_set = RuleSet.of(rules)
+        return _lint(candidate, rule_set, options, stdin_text, settings or StageSettings())
     except Exception as exc:  # one broken file must never stop the others
         import traceback  # only on failure: its import costs start-up
 
@@ -61,7 +63,7 @@ def lint_file(
 
 def _lint(
     candidate: Candidate,
-    rules: list[Rule],
+    rules: RuleSet,
     options: AnalysisOptions,
     stdin_text: str | None,
     settings: StageSettings,
@@ -115,17 +117,16 @@ def _lint(
 
 
 def _after_rules(
-    template: Template, findings: list[Finding], rules: list[Rule], settings: StageSettings
+    template: Template, findings: list[Finding], rules: RuleSet, settings: StageSettings
 ) -> list[Finding]:
     """Level overrides, then suppressions (which may add TPL100 findings), then fingerprints."""
     from iaclint.findings.fingerprint import with_fingerprints
     from iaclint.suppress.apply import META_RULE, Known, apply
 
-    by_id = {rule.id: rule for rule in rules}
     known = settings.known_ids
     if known is None:
-        known = {alias: r.id for r in rules for alias in (r.id, *r.aliases)}
-    meta = by_id.get(META_RULE)
+        known = rules.derived("aliases", _aliases)
+    meta = rules.by_id.get(META_RULE)
     if meta is not None and meta.id in settings.levels:
         meta = replace(meta, level=settings.levels[meta.id])
     # An override sets the level of every finding of the rule, also of those a check
@@ -135,9 +136,17 @@ def _after_rules(
         for f in findings
     ]
     findings = apply(
-        template, findings, Known(known, frozenset(by_id)), settings.suppressions, meta
+        template, findings, Known(known, rules.derived("ids", _ids)), settings.suppressions, meta
     )
     root = settings.root or os.getcwd()
     findings = with_fingerprints(findings, template.data, root)
     findings.sort(key=lambda f: f.sort_key)
     return findings
+
+
+def _aliases(rules: RuleSet) -> dict[str, str]:
+    return {alias: rule.id for rule in rules for alias in (rule.id, *rule.aliases)}
+
+
+def _ids(rules: RuleSet) -> frozenset[str]:
+    return frozenset(rules.by_id)

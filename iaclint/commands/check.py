@@ -79,6 +79,7 @@ def lint(setup: Setup, options: CheckOptions) -> Outcome:
     from iaclint.load.discover import discover
     from iaclint.pipeline import StageSettings
     from iaclint.policy.engine import AnalysisOptions
+    from iaclint.policy.ruleset import RuleSet
     from iaclint.runner.parallel import Job, automatic_jobs, run_jobs
 
     baseline = _read_baseline(setup) if setup.baseline else None
@@ -112,7 +113,9 @@ def lint(setup: Setup, options: CheckOptions) -> Outcome:
     templates: list[str] = []
     progress = Progress(sys.stderr, len(candidates), enabled=not options.quiet)
     try:
-        results = run_jobs(jobs, rules, settings, workers, cache, stdin_text, progress.advance)
+        results = run_jobs(
+            jobs, RuleSet(rules), settings, workers, cache, stdin_text, progress.advance
+        )
     finally:
         progress.close()
     if cache is not None:

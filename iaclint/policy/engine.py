@@ -13,8 +13,8 @@ from iaclint.load.document import Diagnostic, Path
 from iaclint.model.template import Resource, Template
 from iaclint.policy.context import CheckContext, EarlierScenarios, Violation
 from iaclint.policy.language import Evaluator, Focus, Hit, Tri, iter_hits
-from iaclint.policy.registry import get_check
 from iaclint.policy.rule import Rule
+from iaclint.policy.ruleset import RuleSet
 from iaclint.resolve.resolver import Resolver
 from iaclint.resolve.scenarios import DEFAULT_SCENARIO_CAP, Scenario, enumerate_scenarios
 from iaclint.resolve.values import ABSENT, Unknown
@@ -41,7 +41,6 @@ def analyse(
     """Findings of `rules` on `template` in every condition scenario. With `reuse` (off only
     to show that it changes nothing), a rule's result on a resource is computed again in a
     scenario only if it read an enumerated parameter whose value differs."""
-    rules = list(rules)
     diagnostics: list[Diagnostic] = []
     scenario_set = enumerate_scenarios(template, options.parameters, options.scenario_cap)
     if scenario_set.capped:
@@ -68,29 +67,31 @@ def analyse(
     hits: dict[tuple[str, Path, str], _Hit] = {}
     failed: set[str] = set()
     checks: dict[str, Any] = {}
-    targets = _targets(template, rules)
+    rule_set = RuleSet.of(rules)
+    targets = rule_set.targets(template.resources.values())
     # A resource rule with nothing of its types in the template has nothing to check.
-    rules = [rule for rule in rules if rule.scope == "template" or targets[rule.id]]
-    for rule in rules:
+    selected = rule_set.applicable(targets)
+    for rule in selected:
         if "python" in rule.check:
-            try:
-                checks[rule.id] = get_check(rule.check["python"])
-            except (KeyError, ImportError, AttributeError) as exc:
-                failed.add(rule.id)
-                diagnostics.append(
-                    Diagnostic(
-                        template.source, 1, 1,
-                        f"rule {rule.id} names check `{rule.check['python']}`, which iaclint "
-                        f"cannot load ({type(exc).__name__}: {exc})",
-                        "analysis-error",
-                    )
-                )  # fmt: skip
+            check, problem = rule_set.check(rule)
+            if problem is None:
+                checks[rule.id] = check
+                continue
+            failed.add(rule.id)
+            diagnostics.append(
+                Diagnostic(
+                    template.source, 1, 1,
+                    f"rule {rule.id} names check `{rule.check['python']}`, which iaclint "
+                    f"cannot load ({problem})",
+                    "analysis-error",
+                )
+            )  # fmt: skip
     shared: dict[str, Any] = {}
     earlier = EarlierScenarios() if reuse and len(scenario_set.scenarios) > 1 else None
     for scenario in scenario_set.scenarios:
         resolver = Resolver(template, scenario, options.region, options.parameters)
         ctx = CheckContext(template, scenario, resolver, references, index, shared, earlier)
-        for rule in rules:
+        for rule in selected:
             if rule.id in failed:
                 continue
             check = checks.get(rule.id)
@@ -134,26 +135,6 @@ def analyse(
     findings = [_finding(template, hit, scenario_set.scenarios) for hit in hits.values()]
     findings.sort(key=lambda f: f.sort_key)
     return findings, diagnostics
-
-
-def _targets(template: Template, rules: list[Rule]) -> dict[str, list[Resource]]:
-    """Each resource rule's resources of its types, in template order."""
-    by_type: dict[str, list[Resource]] = {}
-    for resource in template.resources.values():
-        by_type.setdefault(resource.type, []).append(resource)
-    order = {logical_id: index for index, logical_id in enumerate(template.resources)}
-    targets: dict[str, list[Resource]] = {}
-    for rule in rules:
-        if rule.scope == "template":
-            continue
-        if by_type.keys().isdisjoint(rule.resource_types):
-            targets[rule.id] = []  # most rules, on most templates
-            continue
-        found = [r for t in rule.resource_types for r in by_type.get(t, ())]
-        if len(rule.resource_types) > 1:
-            found.sort(key=lambda r: order[r.logical_id])
-        targets[rule.id] = found
-    return targets
 
 
 def _run_unit(

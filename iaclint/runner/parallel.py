@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from iaclint.pipeline import FileResult, StageSettings
     from iaclint.policy.engine import AnalysisOptions
-    from iaclint.policy.rule import Rule
+    from iaclint.policy.ruleset import RuleSet
     from iaclint.runner.result_cache import ResultCache
 
 # Below this many files, starting workers costs more than it saves.
@@ -39,7 +39,7 @@ def automatic_jobs(files: int) -> int:
 
 def run_jobs(
     jobs: Sequence[Job],
-    rules: list[Rule],
+    rules: RuleSet,
     settings: StageSettings,
     workers: int,
     cache: ResultCache | None,
@@ -91,7 +91,7 @@ def _from_cache(
 
 def _lint_pending(
     jobs: list[Job],
-    rules: list[Rule],
+    rules: RuleSet,
     settings: StageSettings,
     workers: int,
     stdin_text: str | None,
@@ -149,7 +149,7 @@ class _Lanes:
     def __init__(
         self,
         jobs: list[Job],
-        rules: list[Rule],
+        rules: RuleSet,
         settings: StageSettings,
         workers: int,
         stdin_text: str | None,
@@ -320,10 +320,10 @@ def _looks_like_sam(path: str) -> bool:
 # The rules and settings of the run, given to each worker process once when it starts
 # (inherited, not pickled, where processes fork) instead of with every job: with 300 rules
 # that costs about 10 ms a job. Set only in worker processes, never read in the main one.
-_worker_run: tuple[list[Rule], StageSettings] | None = None
+_worker_run: tuple[RuleSet, StageSettings] | None = None
 
 
-def _start_worker(rules: list[Rule], settings: StageSettings) -> None:
+def _start_worker(rules: RuleSet, settings: StageSettings) -> None:
     global _worker_run
     _worker_run = (rules, settings)
 

@@ -20,7 +20,7 @@ the message.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -31,6 +31,7 @@ from iaclint.model.build import build_template
 from iaclint.model.template import Template
 from iaclint.policy.engine import AnalysisOptions, analyse
 from iaclint.policy.rule import Rule
+from iaclint.policy.ruleset import RuleSet
 from iaclint.sam.merge import MergedResources, merge_globals
 from iaclint.sam.sourcemap import MappedSpanIndex, SourceMap
 from iaclint.sam.translate import MARKER, TranslationFailed, translate
@@ -82,27 +83,24 @@ def _fallback(
 
 
 def analyse_sam(
-    template: Template, rules: list[Rule], options: AnalysisOptions
+    template: Template, rules: Iterable[Rule], options: AnalysisOptions
 ) -> tuple[list[Finding], list[Diagnostic]]:
     """`analyse` for a template with the SAM transform (see the module doc)."""
     expansion = expand(template, options)
     findings: list[Finding] = []
     diagnostics: list[Diagnostic] = [expansion.note] if expansion.note else []
-    split = _split(rules)
-    views: list[tuple[Template, list[Rule], Callable[[Path], Path] | None, dict[str, Any]]]
+    groups = RuleSet.of(rules).derived("sam-views", _groups)
+    views: list[tuple[Template, RuleSet, Callable[[Path], Path] | None, dict[str, Any]]]
     merged = expansion.merged.origin
-    views = [(template, split.written, None, {})]
+    views = [(template, groups.written, None, {})]
     if expansion.expanded is None or expansion.sources is None:
         # Every rule on the serverless resources as written, Globals merged.
-        views.append(
-            (expansion.serverless, split.serverless + split.mixed + split.plain, merged, {})
-        )
+        views.append((expansion.serverless, groups.unexpanded, merged, {}))
     else:
         sources = expansion.sources
-        native = [_only_serverless_types(rule) for rule in split.mixed]
         views += [
-            (expansion.serverless, split.serverless + native, merged, {}),
-            (expansion.expanded, split.mixed + split.plain, sources.origin, sources.origins),
+            (expansion.serverless, groups.serverless, merged, {}),
+            (expansion.expanded, groups.expanded, sources.origin, sources.origins),
         ]
     for view, subset, origin, generated in views:
         if not subset:
@@ -110,7 +108,9 @@ def analyse_sam(
         found, diags = analyse(view, subset, options)
         if origin is not None:
             found = _moved(
-                _not_judged_natively(found, generated, split, template), origin, generated
+                _not_judged_natively(found, generated, groups.mixed_types, template),
+                origin,
+                generated,
             )
         findings += found
         diagnostics += diags
@@ -119,33 +119,45 @@ def analyse_sam(
 
 
 @dataclass(frozen=True, slots=True)
-class _Split:
-    serverless: list[Rule]  # every type is AWS::Serverless::*: the merged view
-    written: list[Rule]  # template-scoped validity, general and SAM-aware: as written
-    mixed: list[Rule]  # resource rules for plain and serverless types: the SAM resources are
-    # judged by their own SAM logic on the merged view, the rest on the expanded template
-    plain: list[Rule]  # everything else: the expanded template
+class _Groups:
+    """The rules of each view, grouped once per rule set:
 
-    def types_of(self, rule_id: str) -> tuple[str, ...]:
-        for rule in self.mixed:
-            if rule.id == rule_id:
-                return rule.resource_types
-        return ()
+    - serverless rules (every type is AWS::Serverless::*) run on the merged view;
+    - written: template-scoped validity, general and SAM-aware rules run as written;
+    - mixed: resource rules for plain and serverless types; the SAM resources are judged by
+      their own SAM logic on the merged view, the rest on the expanded template;
+    - plain: everything else, on the expanded template."""
+
+    written: RuleSet
+    serverless: RuleSet  # serverless rules, and mixed ones restricted to serverless types
+    expanded: RuleSet  # mixed and plain
+    unexpanded: RuleSet  # serverless, mixed and plain: when the translator failed
+    mixed_types: dict[str, tuple[str, ...]]  # a mixed rule's id -> its resource types
 
 
-def _split(rules: list[Rule]) -> _Split:
-    split = _Split([], [], [], [])
+def _groups(rules: RuleSet) -> _Groups:
+    serverless: list[Rule] = []
+    written: list[Rule] = []
+    mixed: list[Rule] = []
+    plain: list[Rule] = []
     for rule in rules:
-        serverless = [t for t in rule.resource_types if t.startswith("AWS::Serverless::")]
-        if rule.scope == "resource" and serverless and len(serverless) == len(rule.resource_types):
-            split.serverless.append(rule)
-        elif rule.scope == "template" and (serverless or rule.category in ("validity", "other")):
-            split.written.append(rule)  # incl. template checks that read SAM (and Globals) itself
-        elif rule.scope == "resource" and serverless:
-            split.mixed.append(rule)
+        sam_types = [t for t in rule.resource_types if t.startswith("AWS::Serverless::")]
+        if rule.scope == "resource" and sam_types and len(sam_types) == len(rule.resource_types):
+            serverless.append(rule)
+        elif rule.scope == "template" and (sam_types or rule.category in ("validity", "other")):
+            written.append(rule)  # incl. template checks that read SAM (and Globals) itself
+        elif rule.scope == "resource" and sam_types:
+            mixed.append(rule)
         else:
-            split.plain.append(rule)
-    return split
+            plain.append(rule)
+    native = [_only_serverless_types(rule) for rule in mixed]
+    return _Groups(
+        written=RuleSet(written),
+        serverless=RuleSet(serverless + native),
+        expanded=RuleSet(mixed + plain),
+        unexpanded=RuleSet(serverless + mixed + plain),
+        mixed_types={rule.id: rule.resource_types for rule in mixed},
+    )
 
 
 def _only_serverless_types(rule: Rule) -> Rule:
@@ -154,7 +166,10 @@ def _only_serverless_types(rule: Rule) -> Rule:
 
 
 def _not_judged_natively(
-    findings: list[Finding], generated: dict[str, Any], split: _Split, template: Template
+    findings: list[Finding],
+    generated: dict[str, Any],
+    mixed_types: dict[str, tuple[str, ...]],
+    template: Template,
 ) -> list[Finding]:
     """Drop a mixed rule's findings on resources generated from a SAM resource of a type the
     rule checks itself (LIM009 judges `AWS::Serverless::Function`, Globals included, on the
@@ -163,7 +178,7 @@ def _not_judged_natively(
     for finding in findings:
         item = generated.get(finding.logical_id or "")
         source = template.resources.get(item.source or "") if item is not None else None
-        if source is not None and source.type in split.types_of(finding.rule_id):
+        if source is not None and source.type in mixed_types.get(finding.rule_id, ()):
             continue
         kept.append(finding)
     return kept
