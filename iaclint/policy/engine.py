@@ -88,6 +88,8 @@ def analyse(
             )  # fmt: skip
     shared: dict[str, Any] = {}
     earlier = EarlierScenarios() if reuse and len(scenario_set.scenarios) > 1 else None
+    # With one scenario there is nothing to trace or reuse: run each unit directly.
+    run_unit = _run if earlier is None else _run_unit
     for scenario in scenario_set.scenarios:
         resolver = Resolver(template, scenario, options.region, options.parameters)
         ctx = CheckContext(template, scenario, resolver, references, index, shared, earlier)
@@ -102,7 +104,7 @@ def analyse(
                 violations = [
                     violation
                     for unit in units
-                    for violation in _run_unit(rule, check, template, ctx, unit)
+                    for violation in run_unit(rule, check, template, ctx, unit)
                 ]
             except Exception as exc:  # a broken rule must not stop the other rules or files
                 failed.add(rule.id)
