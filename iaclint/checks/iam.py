@@ -277,9 +277,15 @@ def _admin_grant_source(ctx: CheckContext, role: Resource) -> str | None:
     return None
 
 
+# The types that attach permissions to IAM users (IAM011).
+_USER_PERMISSION_TYPES = frozenset(
+    {"AWS::IAM::User", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::UserPolicy"}
+)
+
+
 def permissions_on_users(ctx: CheckContext) -> Iterator[Violation]:
     for resource in ctx.template.resources.values():
-        if not ctx.is_active(resource):
+        if resource.type not in _USER_PERMISSION_TYPES or not ctx.is_active(resource):
             continue
         focus = ctx.resolved_focus(resource)
         props = focus.value.get("Properties")
