@@ -45,7 +45,10 @@ NOTIFICATIONS = {
 
 
 def write_report(report: Report, out: TextIO, style: Style) -> None:
-    json.dump(build_log(report), out, indent=2, ensure_ascii=False)
+    # One compact line: only `json.dumps` without indentation runs the C encoder. Indented,
+    # the log of a corpus-sized run (2,000 results) took 0.24 s to write instead of 0.05 s,
+    # all of it after the last file was checked; code scanning reads it either way.
+    out.write(json.dumps(build_log(report), ensure_ascii=False, separators=(",", ":")))
     out.write("\n")
 
 
