@@ -203,12 +203,23 @@ def used_as_dead_letter_queue(evaluator: Any, focus: Focus, node: dict[str, Any]
             continue
         if any(pattern.match(ref.property_path) for ref in refs):
             return Result(Tri.TRUE)
+    suspects = ctx.memo("availability:dlq-untraced", lambda: _untraced_dlq_users(ctx))
+    if any(logical_id != queue.logical_id for logical_id in suspects):
+        return Result(Tri.UNKNOWN)
+    return FALSE
+
+
+def _untraced_dlq_users(ctx: CheckContext) -> list[str]:
+    """The active resources whose dead-letter setting holds a value that points at no
+    template resource, so it might name any queue; computed once per scenario, not per
+    queue (that made a template with 500 queues cost 500 x 500 lookups)."""
     names = set(ctx.template.resources)
+    found = []
     for user in ctx.template.resources.values():
         pattern = _DLQ_PATHS.get(user.type)
-        if pattern is None or user is queue or not ctx.is_active(user):
+        if pattern is None or not ctx.is_active(user):
             continue
         properties = lookup(ctx.resolved_focus(user), "Properties")[0]
         if any(pattern.match(p) for p in _untraced_unknowns(properties, "", names)):
-            return Result(Tri.UNKNOWN)
-    return FALSE
+            found.append(user.logical_id)
+    return found

@@ -101,6 +101,20 @@ def _backticked(names: Iterable[str], limit: int = 3) -> str:
     return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
 
 
+def _tag_carriers(ctx: CheckContext) -> tuple[set[str], list[str]]:
+    """The cost-allocation tag keys the template's active cost-significant resources use,
+    and those resources; once per scenario (per resource, the template was read n times)."""
+    keys: set[str] = set()
+    carriers: list[str] = []
+    for other in active_resources(ctx, COST_TAG_PROPERTY):
+        other_tags = resource_tags(ctx, other, COST_TAG_PROPERTY[other.type])
+        found = _allocation_keys(other_tags) if other_tags else set()
+        if found:
+            keys |= found
+            carriers.append(other.logical_id)
+    return keys, carriers
+
+
 def resource_without_cost_tags(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
     """A cost-significant resource with no cost-allocation tag, in a template that tags other
     such resources with some: stack-level tags would tag them all, so the template's own
@@ -109,16 +123,8 @@ def resource_without_cost_tags(resource: Resource, ctx: CheckContext) -> Iterato
     tags = resource_tags(ctx, resource, prop)
     if tags is None or _allocation_keys(tags):
         return
-    keys: set[str] = set()
-    carriers: list[str] = []
-    for other in active_resources(ctx, COST_TAG_PROPERTY):
-        if other.logical_id == resource.logical_id:
-            continue
-        other_tags = resource_tags(ctx, other, COST_TAG_PROPERTY[other.type])
-        found = _allocation_keys(other_tags) if other_tags else set()
-        if found:
-            keys |= found
-            carriers.append(other.logical_id)
+    # This resource carries none, so the carriers are the same for every such resource.
+    keys, carriers = ctx.memo("cost:allocation-tag-carriers", lambda: _tag_carriers(ctx))
     if not keys:
         return
     value, path = lookup(ctx.resolved_focus(resource), f"Properties.{prop}")

@@ -399,21 +399,25 @@ class Evaluator:
         maybe = False
         if spec.get("direction", "referrers") == "referrers" and via:
             # A resource of that type whose `via` we cannot resolve may point here too.
-            for other in self.ctx.template.resources.values():
-                if other.type in types and other not in found and self.ctx.is_active(other):
-                    other_value, _ = lookup(self.ctx.resolved_focus(other), f"Properties.{via}")
-                    if contains_unknown(other_value) and not self._traced(other_value):
-                        maybe = True
+            unresolved = self.ctx.memo(
+                f"language:untraced:{'|'.join(types)}:{via}",
+                lambda: self._untraced_referrers(types, via),
+            )
+            found_ids = {r.logical_id for r in found}
+            maybe = any(logical_id not in found_ids for logical_id in unresolved)
         return found, maybe
 
-    def _traced(self, value: Any) -> bool:
-        """An unknown built from a template resource (Ref/GetAtt) points at that resource,
-        which the graph already follows; only other unknowns could point anywhere."""
-        if isinstance(value, Unknown):
-            return any(ref in self.ctx.template.resources for ref in value.refs)
-        if isinstance(value, list):
-            return all(self._traced(v) for v in value if contains_unknown(v))
-        return False
+    def _untraced_referrers(self, types: tuple[str, ...], via: str) -> list[str]:
+        """The active resources of `types` whose `via` holds an unknown value that could
+        point anywhere; once per scenario, not once per resource asking (quadratic)."""
+        ctx = self.ctx
+        return [
+            other.logical_id
+            for other in ctx.template.resources.values()
+            if other.type in types
+            and ctx.is_active(other)
+            and _untraced_unknown(lookup(ctx.resolved_focus(other), f"Properties.{via}")[0], ctx)
+        ]
 
     def _related(self, spec: dict[str, Any], focus: Focus) -> Result:
         found, maybe = self.related_resources(spec, focus)
@@ -497,6 +501,20 @@ class Evaluator:
                 return None
             count += result.truth is Tri.TRUE
         return count
+
+
+def _untraced_unknown(value: Any, ctx: CheckContext) -> bool:
+    return contains_unknown(value) and not _traced(value, ctx)
+
+
+def _traced(value: Any, ctx: CheckContext) -> bool:
+    """An unknown built from a template resource (Ref/GetAtt) points at that resource,
+    which the graph already follows; only other unknowns could point anywhere."""
+    if isinstance(value, Unknown):
+        return any(ref in ctx.template.resources for ref in value.refs)
+    if isinstance(value, list):
+        return all(_traced(v, ctx) for v in value if contains_unknown(v))
+    return False
 
 
 def iter_hits(result: Result) -> Iterable[Hit]:
