@@ -111,9 +111,9 @@ def waits_for(ctx: CheckContext, resource: Resource, other: Resource) -> bool:
 
 
 def active_resources(ctx: CheckContext, types: Iterable[str]) -> Iterator[Resource]:
-    wanted = set(types)
-    for resource in ctx.template.resources.values():
-        if resource.type in wanted and ctx.is_active(resource):
+    """The resources of these types whose condition is not false, in template order."""
+    for resource in ctx.template.of_types(types):
+        if ctx.is_active(resource):
             yield resource
 
 

@@ -6,6 +6,7 @@ traced to its source through `Template.spans` and the part's `path`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,27 @@ class Template:
     foreign_resources: tuple[str, ...] = ()
     # Suppression comments found by the load stage (YAML only).
     directives: tuple[CommentDirective, ...] = ()
+    # The resources of each type, in template order, and each logical id's place: so that
+    # checks looking for a few types do not walk every resource (for each resource).
+    by_type: dict[str, tuple[Resource, ...]] = field(init=False, repr=False, compare=False)
+    _positions: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_type: dict[str, list[Resource]] = {}
+        for resource in self.resources.values():
+            by_type.setdefault(resource.type, []).append(resource)
+        object.__setattr__(self, "by_type", {name: tuple(found) for name, found in by_type.items()})
+        object.__setattr__(self, "_positions", {name: i for i, name in enumerate(self.resources)})
+
+    def of_types(self, types: Iterable[str]) -> list[Resource]:
+        """The resources of these types, in template order."""
+        groups = [self.by_type[name] for name in dict.fromkeys(types) if name in self.by_type]
+        if len(groups) == 1:
+            return list(groups[0])
+        return sorted((r for group in groups for r in group), key=self._position)
+
+    def _position(self, resource: Resource) -> int:
+        return self._positions[resource.logical_id]
 
     @property
     def is_sam(self) -> bool:
