@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from iaclint.checks.common import raw_at
+from iaclint.checks.common import active_resources, raw_at
 from iaclint.iam.policies import Statement, action_matches, principal_is_everyone, statements
 from iaclint.load.document import Path
 from iaclint.model.template import SAM_TRANSFORM, Resource, Template
@@ -77,11 +77,11 @@ def _may_generate_resources(template: Template) -> bool:
 
 def _policies_of(bucket: Resource, ctx: CheckContext) -> list[Resource] | None:
     """The active bucket policies whose `Bucket` is this bucket; None when one might be."""
+    targets = ctx.memo("encryption:bucket-policy-targets", lambda: _policy_targets(ctx))
+    written = _raw(ctx, bucket, "BucketName")
     found = []
-    for policy in ctx.template.resources.values():
-        if policy.type != BUCKET_POLICY or not ctx.is_active(policy):
-            continue
-        names = _names_bucket(policy, bucket, ctx)
+    for policy, target in targets:
+        names = _names_bucket(policy, target, bucket, written, ctx)
         if names is None:
             return None
         if names:
@@ -89,11 +89,21 @@ def _policies_of(bucket: Resource, ctx: CheckContext) -> list[Resource] | None:
     return found
 
 
-def _names_bucket(policy: Resource, bucket: Resource, ctx: CheckContext) -> bool | None:
-    target, _ = lookup(ctx.resolved_focus(policy), "Properties.Bucket")
+def _policy_targets(ctx: CheckContext) -> list[tuple[Resource, Any]]:
+    """The active bucket policies with their resolved `Bucket` (once per scenario: every
+    bucket looks through them)."""
+    return [
+        (policy, lookup(ctx.resolved_focus(policy), "Properties.Bucket")[0])
+        for policy in active_resources(ctx, (BUCKET_POLICY,))
+    ]
+
+
+def _names_bucket(
+    policy: Resource, target: Any, bucket: Resource, written: str | None, ctx: CheckContext
+) -> bool | None:
+    """Does the policy's resolved `target` name the bucket, whose name is `written` so?"""
     if target is ABSENT:
         return False
-    written = _raw(ctx, bucket, "BucketName")
     if written is not None and _raw(ctx, policy, "Bucket") == written:
         return True  # written the same way, e.g. `!Sub ${AWS::StackName}-logs` in both
     if isinstance(target, Unknown):
@@ -112,15 +122,20 @@ def _names_bucket(policy: Resource, bucket: Resource, ctx: CheckContext) -> bool
 def _names_other_bucket(policy: Resource, bucket: Resource, ctx: CheckContext) -> bool:
     written = _raw(ctx, policy, "Bucket")
     return any(
-        other.type == bucket.type
-        and other.logical_id != bucket.logical_id
-        and _raw(ctx, other, "BucketName") == written
-        for other in ctx.template.resources.values()
+        other.logical_id != bucket.logical_id and _raw(ctx, other, "BucketName") == written
+        for other in ctx.template.of_types((bucket.type,))
     )
 
 
 def _raw(ctx: CheckContext, resource: Resource, key: str) -> str | None:
-    """A property as written, for comparing expressions."""
+    """A property as written, for comparing expressions (once per template: each bucket
+    is compared with each policy)."""
+    return ctx.template_memo(  # type: ignore[no-any-return]
+        f"encryption:raw:{resource.logical_id}:{key}", lambda: _written(ctx, resource, key)
+    )
+
+
+def _written(ctx: CheckContext, resource: Resource, key: str) -> str | None:
     properties = ctx.template.data["Resources"][resource.logical_id].get("Properties")
     if not isinstance(properties, dict) or key not in properties:
         return None

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from iaclint.checks.common import active_resources
 from iaclint.model.template import Resource
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.policy.language import lookup
@@ -238,39 +239,54 @@ def _properties(ctx: CheckContext, resource: Resource) -> dict[str, Any]:
     return properties if isinstance(properties, dict) else {}
 
 
-def _triggers(ctx: CheckContext, function: Resource) -> Iterator[tuple[Resource, str]]:
+def _named_ids(value: Any) -> set[str]:
+    """The logical ids a resolved value is built from (what `_names` looks for)."""
+    if isinstance(value, Unknown):
+        return set(value.refs)
+    if isinstance(value, list):
+        return {name for item in value for name in _named_ids(item)}
+    return set()
+
+
+# The types whose resources can invoke a function with what it writes (GEN024).
+_TRIGGER_TYPES = ("AWS::Lambda::EventSourceMapping", "AWS::SNS::Subscription", "AWS::S3::Bucket")
+
+
+def _triggers(ctx: CheckContext, function: Resource) -> list[tuple[Resource, str]]:
     """(resource that invokes the function, action that would invoke it again)."""
-    resources = ctx.template.resources.values()
-    for other in resources:
-        if not ctx.is_active(other):
-            continue
+    by_function = ctx.memo("general:lambda-triggers", lambda: _triggers_by_function(ctx))
+    return by_function.get(function.logical_id, [])  # type: ignore[no-any-return]
+
+
+def _triggers_by_function(ctx: CheckContext) -> dict[str, list[tuple[Resource, str]]]:
+    """Every function's triggers, in template order, from one pass over the triggers (per
+    function, the template was read once for each function)."""
+    found: dict[str, list[tuple[Resource, str]]] = {}
+    for other in active_resources(ctx, _TRIGGER_TYPES):
         props = _properties(ctx, other)
-        if other.type == "AWS::Lambda::EventSourceMapping" and _names(
-            props.get("FunctionName"), function.logical_id
-        ):
+        if other.type == "AWS::Lambda::EventSourceMapping":
             queue = _target(ctx, props.get("EventSourceArn"), "AWS::SQS::Queue")
             if queue is not None:
-                yield queue, "sqs:SendMessage"
-        elif (
-            other.type == "AWS::SNS::Subscription"
-            and props.get("Protocol") == "lambda"
-            and _names(props.get("Endpoint"), function.logical_id)
-        ):
+                for name in _named_ids(props.get("FunctionName")):
+                    found.setdefault(name, []).append((queue, "sqs:SendMessage"))
+        elif other.type == "AWS::SNS::Subscription" and props.get("Protocol") == "lambda":
             topic = _target(ctx, props.get("TopicArn"), "AWS::SNS::Topic")
             if topic is not None:
-                yield topic, "sns:Publish"
+                for name in _named_ids(props.get("Endpoint")):
+                    found.setdefault(name, []).append((topic, "sns:Publish"))
         elif other.type == "AWS::S3::Bucket":
             config = props.get("NotificationConfiguration")
             lambdas = config.get("LambdaConfigurations") if isinstance(config, dict) else None
-            for item in lambdas if isinstance(lambdas, list) else ():
-                # a Filter may keep the function's own writes out; it cannot be judged here
-                if (
-                    isinstance(item, dict)
-                    and "Filter" not in item
-                    and _names(item.get("Function"), function.logical_id)
-                ):
-                    yield other, "s3:PutObject"
-                    break
+            # a Filter may keep the function's own writes out; it cannot be judged here
+            names = {
+                name
+                for item in (lambdas if isinstance(lambdas, list) else ())
+                if isinstance(item, dict) and "Filter" not in item
+                for name in _named_ids(item.get("Function"))
+            }
+            for name in sorted(names):
+                found.setdefault(name, []).append((other, "s3:PutObject"))
+    return found
 
 
 def lambda_recursion(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:

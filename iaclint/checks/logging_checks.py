@@ -74,21 +74,36 @@ def holds_logs_or_replicas(bucket: Resource, ctx: CheckContext) -> bool:
     """Does another resource write logs or replicas into the bucket?"""
     name, _ = lookup(ctx.resolved_focus(bucket), "Properties.BucketName")
     raw_name = bucket.properties.get("BucketName")
+    writers = ctx.memo("logging:secondary-writers", lambda: _secondary_writers(ctx))
     for writer_type, via in _SECONDARY_WRITERS:
         referrers = ctx.query.referrers(bucket.logical_id, writer_type, via)
-        for writer in active_resources(ctx, (writer_type,)):
+        for writer, raw_values, values in writers[writer_type, via]:
             if writer is bucket:
                 continue
             if writer in referrers:
                 return True
-            if isinstance(raw_name, dict) and raw_name in _values_at(writer.properties, via):
+            if isinstance(raw_name, dict) and raw_name in raw_values:
                 return True  # the same intrinsic (`Ref: BucketNameParameter`) in both places
-            if isinstance(name, str) and any(
-                _names_bucket(value, name)
-                for value in _values_at(ctx.resolved_properties(writer), via)
-            ):
+            if isinstance(name, str) and any(_names_bucket(value, name) for value in values):
                 return True
     return False
+
+
+_Writers = dict[tuple[str, str], list[tuple[Resource, list[Any], list[Any]]]]
+
+
+def _secondary_writers(ctx: CheckContext) -> _Writers:
+    """Per writer type and property, the active writers that set it, with what they set
+    (as written and resolved); once per scenario, not for each bucket."""
+    writers: _Writers = {}
+    for writer_type, via in _SECONDARY_WRITERS:
+        found = writers[writer_type, via] = []
+        for writer in active_resources(ctx, (writer_type,)):
+            raw_values = _values_at(writer.properties, via)
+            values = _values_at(ctx.resolved_properties(writer), via)
+            if raw_values or values:  # a writer that sets nothing there writes nowhere
+                found.append((writer, raw_values, values))
+    return writers
 
 
 def _values_at(value: Any, dotted: str) -> list[Any]:
@@ -118,18 +133,29 @@ def _receives_access_logs(bucket: Resource, ctx: CheckContext) -> bool:
     if same_value(acl, "LogDeliveryWrite"):  # the canned ACL S3 log delivery writes through
         return True
     name, _ = lookup(focus, "Properties.BucketName")
-    for other in active_resources(ctx, ("AWS::S3::Bucket",)):
+    targets = ctx.memo("logging:access-log-targets", lambda: _access_log_targets(ctx))
+    for other, target in targets:
         if other is bucket:
             continue
-        target, _ = lookup(
-            ctx.resolved_focus(other), "Properties.LoggingConfiguration.DestinationBucketName"
-        )
         if isinstance(target, str):
             if target == name or contains_unknown(name):
                 return True
-        elif target is not ABSENT and points_here(target, bucket, ctx) is not False:
+        elif points_here(target, bucket, ctx) is not False:
             return True
     return False
+
+
+def _access_log_targets(ctx: CheckContext) -> list[tuple[Resource, Any]]:
+    """The active buckets that send server access logs somewhere, with the target; once
+    per scenario, not for each bucket."""
+    found = []
+    for other in active_resources(ctx, ("AWS::S3::Bucket",)):
+        target, _ = lookup(
+            ctx.resolved_focus(other), "Properties.LoggingConfiguration.DestinationBucketName"
+        )
+        if target is not ABSENT:
+            found.append((other, target))
+    return found
 
 
 # -- LOG005: load balancer access logs ----------------------------------------------------

@@ -69,6 +69,12 @@ class VpcBlocks:
 
 
 def vpc_blocks(ctx: CheckContext, vpc: Resource) -> VpcBlocks:
+    """Once per VPC and scenario: every subnet of the VPC asks."""
+    found: VpcBlocks = ctx.memo(f"network:vpc-blocks:{vpc.logical_id}", lambda: _blocks(ctx, vpc))
+    return found
+
+
+def _blocks(ctx: CheckContext, vpc: Resource) -> VpcBlocks:
     blocks: list[tuple[Network, Resource]] = []
     primary, _ = cidr_of(ctx, vpc)
     complete = primary is not ABSENT and not isinstance(primary, Unknown)
@@ -161,20 +167,27 @@ def _vpc_key(ctx: CheckContext, resource: Resource) -> tuple[str, Resource | Non
     return None
 
 
+def _blocks_by_vpc(ctx: CheckContext, type_name: str) -> dict[str, list[tuple[Resource, Any]]]:
+    """The active resources of a type by the VPC they belong to, each with its block."""
+    by_vpc: dict[str, list[tuple[Resource, Any]]] = {}
+    for other in active_resources(ctx, (type_name,)):
+        key = _vpc_key(ctx, other)
+        if key is not None:
+            by_vpc.setdefault(key[0], []).append((other, cidr_of(ctx, other)[0]))
+    return by_vpc
+
+
 def _earlier_overlap(
     ctx: CheckContext, resource: Resource, network: Network, key: str
 ) -> tuple[Resource, Network] | None:
     """An active resource of the same type and VPC, earlier in the template, whose block
     overlaps `network`."""
-    for other in ctx.template.resources.values():
+    by_vpc = ctx.memo(
+        f"network:blocks-by-vpc:{resource.type}", lambda: _blocks_by_vpc(ctx, resource.type)
+    )
+    for other, block in by_vpc.get(key, ()):
         if other is resource:
             return None
-        if other.type != resource.type or not ctx.is_active(other):
-            continue
-        other_key = _vpc_key(ctx, other)
-        if other_key is None or other_key[0] != key:
-            continue
-        block, _ = cidr_of(ctx, other)
         if isinstance(block, Network) and _overlaps(block, network):
             return other, block
     return None

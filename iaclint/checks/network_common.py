@@ -204,17 +204,28 @@ def route_tables(ctx: CheckContext, subnet: Resource) -> list[Resource] | None:
     return tables
 
 
+def _routes_of_unknown_table(ctx: CheckContext) -> list[str]:
+    """The active routes whose route table is unknown and not a template resource: each might
+    be in any table (once per scenario, not once per table)."""
+    template = ctx.template
+    found = []
+    for route in template.of_types(("AWS::EC2::Route",)):
+        if not ctx.is_active(route):
+            continue
+        table, _ = lookup(ctx.resolved_focus(route), "Properties.RouteTableId")
+        if isinstance(table, Unknown) and not any(r in template.resources for r in table.refs):
+            found.append(route.logical_id)
+    return found
+
+
 def route_to_internet_gateway(ctx: CheckContext, route_table: Resource) -> bool | None:
     """Does the route table have a route through an internet gateway? None: cannot tell."""
     template = ctx.template
     routes = ctx.query.referrers(route_table.logical_id, "AWS::EC2::Route", "RouteTableId")
     known = {route.logical_id for route in routes}
-    for other in template.resources.values():
-        if other.type != "AWS::EC2::Route" or other.logical_id in known or not ctx.is_active(other):
-            continue
-        table, _ = lookup(ctx.resolved_focus(other), "Properties.RouteTableId")
-        if isinstance(table, Unknown) and not any(r in template.resources for r in table.refs):
-            return None  # a route of unknown table might be in this one
+    untraced = ctx.memo("network:routes-of-unknown-table", lambda: _routes_of_unknown_table(ctx))
+    if any(logical_id not in known for logical_id in untraced):
+        return None  # a route of unknown table might be in this one
     for route in routes:
         if not ctx.is_active(route):
             continue

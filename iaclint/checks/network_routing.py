@@ -368,14 +368,24 @@ def public_rds_without_vpc_dns(resource: Resource, ctx: CheckContext) -> Iterato
 # -- NET026 ------------------------------------------------------------------------
 def subnet_without_route_table(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
     """A subnet that no route table association names uses the VPC's main route table."""
-    template = ctx.template
-    for other in template.resources.values():
-        if other.type != "AWS::EC2::SubnetRouteTableAssociation" or not ctx.is_active(other):
-            continue
-        subnet, _ = lookup(ctx.resolved_focus(other), "Properties.SubnetId")
-        if isinstance(subnet, Unknown):
-            if resource.logical_id in subnet.refs:
-                return
-            if not any(r in template.resources for r in subnet.refs):
-                return  # a subnet id from a parameter or another stack might be this one
+    named, untraced = ctx.memo("network:associated-subnets", lambda: _associated_subnets(ctx))
+    # A subnet id from a parameter or another stack might be this one.
+    if untraced or resource.logical_id in named:
+        return
     yield Violation(type_path(resource), {"resource": resource.logical_id}, at_key=True)
+
+
+def _associated_subnets(ctx: CheckContext) -> tuple[set[str], bool]:
+    """The template subnets that active route table associations name, and whether one
+    names a subnet that is not a template resource (once per scenario, not per subnet)."""
+    template = ctx.template
+    named: set[str] = set()
+    untraced = False
+    for association in template.of_types(("AWS::EC2::SubnetRouteTableAssociation",)):
+        if not ctx.is_active(association):
+            continue
+        subnet, _ = lookup(ctx.resolved_focus(association), "Properties.SubnetId")
+        if isinstance(subnet, Unknown):
+            named.update(subnet.refs)
+            untraced = untraced or not any(r in template.resources for r in subnet.refs)
+    return named, untraced
