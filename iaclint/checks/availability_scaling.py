@@ -6,6 +6,7 @@ needs is unknown."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from iaclint.checks.availability import get, show, type_path
@@ -41,11 +42,44 @@ def _named_by_any(
     ctx: CheckContext, target: Resource, types: tuple[str, ...], prop: str, name_prop: str
 ) -> bool:
     """Is some active resource of `types` pointing at `target` through `prop`, or might one
-    whose `prop` cannot be resolved?"""
-    return any(
-        _names(ctx, get(ctx, other, f"Properties.{prop}")[0], target, name_prop) is not False
-        for other in active_resources(ctx, types)
+    whose `prop` cannot be resolved? (What `_names` answers for each of them.)"""
+    named = ctx.memo(
+        f"availability:named:{'|'.join(types)}:{prop}", lambda: _names_given(ctx, types, prop)
     )
+    if named.untraced or target.logical_id in named.refs:
+        return True
+    if not named.literals:
+        return False
+    name = get(ctx, target, f"Properties.{name_prop}")[0]
+    # A generated name is none of them; one the template cannot show might be any.
+    return name is not ABSENT and (not isinstance(name, str) or name in named.literals)
+
+
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """What the resources of some types name through a property: template resources (by
+    `Ref`/`GetAtt`), literal names, and whether a value might name any resource."""
+
+    refs: frozenset[str]
+    literals: frozenset[str]
+    untraced: bool
+
+
+def _names_given(ctx: CheckContext, types: tuple[str, ...], prop: str) -> _Named:
+    """Once per scenario: every target of the types' rule asks the same question."""
+    refs: set[str] = set()
+    literals: set[str] = set()
+    untraced = False
+    for other in active_resources(ctx, types):
+        value = get(ctx, other, f"Properties.{prop}")[0]
+        if isinstance(value, Unknown):
+            if any(ref in ctx.template.resources for ref in value.refs):
+                refs.update(value.refs)
+            else:
+                untraced = True
+        elif isinstance(value, str):
+            literals.add(value)
+    return _Named(frozenset(refs), frozenset(literals), untraced)
 
 
 # -- HA022 ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from iaclint.checks.common import active_resources, as_text, present_parent, type_path
@@ -18,15 +19,16 @@ from iaclint.policy.language import contains_unknown, lookup, same_value
 from iaclint.resolve.values import ABSENT, Unknown, child_source
 
 
-def _mentions(value: Any, logical_id: str) -> bool:
-    """Is some resolved value in `value` built from this resource (`Ref`, `GetAtt`, `Sub`)?"""
+def _mentioned(value: Any) -> Iterator[str]:
+    """The resources the resolved values in `value` are built from (`Ref`, `GetAtt`, `Sub`)."""
     if isinstance(value, Unknown):
-        return logical_id in value.refs
-    if isinstance(value, dict):
-        return any(_mentions(item, logical_id) for item in value.values())
-    if isinstance(value, list):
-        return any(_mentions(item, logical_id) for item in value)
-    return False
+        yield from value.refs
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _mentioned(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _mentioned(item)
 
 
 # -- LOG023: detailed monitoring for instances that scale --------------------------------
@@ -108,24 +110,47 @@ _NAME_PROPERTY = {
 
 
 def resource_without_alarm(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:
-    alarms = list(active_resources(ctx, ("AWS::CloudWatch::Alarm",)))
-    if not alarms:
+    alarms = ctx.memo("logging:alarm-dimensions", lambda: _alarm_dimensions(ctx))
+    if alarms is None:
         return  # no alarms at all: monitoring lives in another stack, or nowhere
     if not _needs_alarm(resource, ctx):
         return
+    if alarms.untraced or resource.logical_id in alarms.mentioned:
+        return  # an alarm names it, or a value from a parameter or an import might
     name = ctx.resolved_properties(resource).get(_NAME_PROPERTY[resource.type])
-    for alarm in alarms:
-        props = ctx.resolved_properties(alarm)
-        dimensions = [props.get("Dimensions"), props.get("Metrics")]
-        if untraced(dimensions, ctx) or _mentions(dimensions, resource.logical_id):
-            return  # names it, or a value from a parameter or an import might
-        if isinstance(name, str) and name in json.dumps(dimensions, default=str):
-            return
+    if isinstance(name, str) and any(name in text for text in alarms.texts):
+        return
     kind, metrics = _WATCH[resource.type]
     yield Violation(
         type_path(resource),
         {"resource": resource.logical_id, "kind": kind, "metrics": metrics},
         at_key=True,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Alarms:
+    """What the template's active alarms watch: whether some dimension might name any
+    resource, the resources they name, and their dimensions as text (for literal names)."""
+
+    untraced: bool
+    mentioned: frozenset[str]
+    texts: tuple[str, ...]
+
+
+def _alarm_dimensions(ctx: CheckContext) -> _Alarms | None:
+    """Once per scenario, not for each resource that needs an alarm."""
+    alarms = list(active_resources(ctx, ("AWS::CloudWatch::Alarm",)))
+    if not alarms:
+        return None
+    dimensions = [
+        [props.get("Dimensions"), props.get("Metrics")]
+        for props in (ctx.resolved_properties(alarm) for alarm in alarms)
+    ]
+    return _Alarms(
+        untraced=any(untraced(value, ctx) for value in dimensions),
+        mentioned=frozenset(name for value in dimensions for name in _mentioned(value)),
+        texts=tuple(json.dumps(value, default=str) for value in dimensions),
     )
 
 

@@ -118,15 +118,27 @@ def _endpoint_service(value: Any) -> str | None:
 
 def _endpoint_services(ctx: CheckContext, vpc: Resource) -> set[str]:
     """The services (`s3`, `dynamodb`, `?`) of endpoints that are or might be in the VPC."""
-    services = set()
+    by_vpc, anywhere = ctx.memo("network:endpoint-services", lambda: _endpoints_by_vpc(ctx))
+    return by_vpc.get(vpc.logical_id, set()) | anywhere
+
+
+def _endpoints_by_vpc(ctx: CheckContext) -> tuple[dict[str, set[str]], set[str]]:
+    """The services of the active endpoints by the template resource their `VpcId` names,
+    and those of endpoints whose VPC is unknown and might be any (once per scenario)."""
+    by_vpc: dict[str, set[str]] = {}
+    anywhere: set[str] = set()
     for endpoint in active_resources(ctx, ("AWS::EC2::VPCEndpoint",)):
         focus = ctx.resolved_focus(endpoint)
-        if points_here(lookup(focus, "Properties.VpcId")[0], vpc, ctx) is False:
-            continue
+        vpc_value = lookup(focus, "Properties.VpcId")[0]
         service = _endpoint_service(lookup(focus, "Properties.ServiceName")[0])
-        if service is not None:
-            services.add(service)
-    return services
+        if service is None or not isinstance(vpc_value, Unknown):
+            continue  # a literal VPC id is no template VPC
+        if any(ref in ctx.template.resources for ref in vpc_value.refs):
+            for ref in vpc_value.refs:
+                by_vpc.setdefault(ref, set()).add(service)
+        else:
+            anywhere.add(service)
+    return by_vpc, anywhere
 
 
 def vpc_without_gateway_endpoints(resource: Resource, ctx: CheckContext) -> Iterator[Violation]:

@@ -30,6 +30,7 @@ from iaclint.policy.language import Focus, lookup
 from iaclint.resolve.values import ABSENT, Unknown, child_source
 
 if TYPE_CHECKING:
+    from iaclint.graph.build import Reference
     from iaclint.load.document import Path
     from iaclint.model.template import Resource
 
@@ -271,10 +272,7 @@ def _waits_for(ctx: CheckContext, start: str, goals: set[str]) -> bool:
     """Does resource `start` wait for one of `goals`: a `DependsOn` or a reference, directly
     or through other resources? References in every `Fn::If` branch count, so a dependency
     that holds in some scenario is taken as there (no finding)."""
-    edges: dict[str, set[str]] = {}
-    for ref in ctx.references:
-        if ref.source[0] == "Resources" and ref.kind in _DEPENDENCY_KINDS:
-            edges.setdefault(ref.source[1], set()).add(ref.target)
+    edges = ctx.template_memo("network:dependency-edges", lambda: _dependency_edges(ctx))
     seen: set[str] = set()
     todo = [start]
     while todo:
@@ -285,6 +283,16 @@ def _waits_for(ctx: CheckContext, start: str, goals: set[str]) -> bool:
                 seen.add(target)
                 todo.append(target)
     return False
+
+
+def _dependency_edges(ctx: CheckContext) -> dict[str, set[str]]:
+    """Each resource's references and `DependsOn` targets (the text decides them: once per
+    template, not once per route)."""
+    edges: dict[str, set[str]] = {}
+    for ref in ctx.references:
+        if ref.source[0] == "Resources" and ref.kind in _DEPENDENCY_KINDS:
+            edges.setdefault(ref.source[1], set()).add(ref.target)
+    return edges
 
 
 def _routes_before_attachment(
@@ -312,15 +320,23 @@ _GATEWAY_USERS = ("AWS::EC2::VPCGatewayAttachment", "AWS::EC2::Route")
 def _referenced_elsewhere(ctx: CheckContext, logical_id: str, users: tuple[str, ...]) -> bool:
     """Named by an output (another stack may attach or route it), or by a resource not of
     the `users` types (a custom resource, a nested stack's parameter)."""
-    for ref in ctx.references:
-        if ref.target != logical_id or ref.kind not in ("ref", "getatt", "sub"):
-            continue
+    by_target = ctx.template_memo("network:references-by-target", lambda: _by_target(ctx))
+    for ref in by_target.get(logical_id, ()):
         if ref.source[0] == "Outputs":
             return True
         user = ctx.template.resources.get(ref.source[1]) if ref.source[0] == "Resources" else None
         if user is not None and ctx.is_active(user) and user.type not in users:
             return True
     return False
+
+
+def _by_target(ctx: CheckContext) -> dict[str, list[Reference]]:
+    """The `Ref`, `GetAtt` and `Sub` references to each name, once per template."""
+    found: dict[str, list[Reference]] = {}
+    for ref in ctx.references:
+        if ref.kind in ("ref", "getatt", "sub"):
+            found.setdefault(ref.target, []).append(ref)
+    return found
 
 
 # -- NET025 ------------------------------------------------------------------------
