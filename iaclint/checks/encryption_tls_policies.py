@@ -101,7 +101,8 @@ def _policy_targets(ctx: CheckContext) -> list[tuple[Resource, Any]]:
 def _names_bucket(
     policy: Resource, target: Any, bucket: Resource, written: str | None, ctx: CheckContext
 ) -> bool | None:
-    """Does the policy's resolved `target` name the bucket, whose name is `written` so?"""
+    """Does the policy, whose `Bucket` resolves to `target`, name the bucket (whose
+    `BucketName` is written as `written`)?"""
     if target is ABSENT:
         return False
     if written is not None and _raw(ctx, policy, "Bucket") == written:

@@ -259,8 +259,8 @@ def _triggers(ctx: CheckContext, function: Resource) -> list[tuple[Resource, str
 
 
 def _triggers_by_function(ctx: CheckContext) -> dict[str, list[tuple[Resource, str]]]:
-    """Every function's triggers, in template order, from one pass over the triggers (per
-    function, the template was read once for each function)."""
+    """Every function's triggers, in template order, from one pass per scenario over the
+    resources that can trigger one (a pass for each function was quadratic)."""
     found: dict[str, list[tuple[Resource, str]]] = {}
     for other in active_resources(ctx, _TRIGGER_TYPES):
         props = _properties(ctx, other)
