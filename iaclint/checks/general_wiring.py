@@ -227,11 +227,7 @@ def ecs_fixed_host_port(resource: Resource, ctx: CheckContext) -> Iterator[Viola
 # -- Lambda recursion (GEN024) ----------------------------------------------------------
 def _names(value: Any, logical_id: str) -> bool:
     """A resolved value is built from `logical_id` (`!Ref`, `!GetAtt`, `!Sub ${X.Arn}`)."""
-    if isinstance(value, Unknown):
-        return logical_id in value.refs
-    if isinstance(value, list):
-        return any(_names(item, logical_id) for item in value)
-    return False
+    return logical_id in _named_ids(value)
 
 
 def _properties(ctx: CheckContext, resource: Resource) -> dict[str, Any]:
@@ -240,7 +236,7 @@ def _properties(ctx: CheckContext, resource: Resource) -> dict[str, Any]:
 
 
 def _named_ids(value: Any) -> set[str]:
-    """The logical ids a resolved value is built from (what `_names` looks for)."""
+    """The logical ids a resolved value (or a list of them) is built from."""
     if isinstance(value, Unknown):
         return set(value.refs)
     if isinstance(value, list):

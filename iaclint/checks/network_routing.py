@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from iaclint.checks.common import type_path
+from iaclint.checks.common import type_path, waits_for
 from iaclint.checks.network_common import (
     DATA_STORE_SUBNETS,
     is_false,
@@ -30,7 +30,6 @@ from iaclint.policy.language import Focus, lookup
 from iaclint.resolve.values import ABSENT, Unknown, child_source
 
 if TYPE_CHECKING:
-    from iaclint.graph.build import Reference
     from iaclint.load.document import Path
     from iaclint.model.template import Resource
 
@@ -265,45 +264,16 @@ def internet_gateway_unattached_or_unrouted(
     yield Violation(type_path(resource), args, at_key=True)
 
 
-_DEPENDENCY_KINDS = ("ref", "getatt", "sub", "depends_on")
-
-
-def _waits_for(ctx: CheckContext, start: str, goals: set[str]) -> bool:
-    """Does resource `start` wait for one of `goals`: a `DependsOn` or a reference, directly
-    or through other resources? References in every `Fn::If` branch count, so a dependency
-    that holds in some scenario is taken as there (no finding)."""
-    edges = ctx.template_memo("network:dependency-edges", lambda: _dependency_edges(ctx))
-    seen: set[str] = set()
-    todo = [start]
-    while todo:
-        for target in edges.get(todo.pop(), ()):
-            if target in goals:
-                return True
-            if target not in seen:
-                seen.add(target)
-                todo.append(target)
-    return False
-
-
-def _dependency_edges(ctx: CheckContext) -> dict[str, set[str]]:
-    """Each resource's references and `DependsOn` targets (the text decides them: once per
-    template, not once per route)."""
-    edges: dict[str, set[str]] = {}
-    for ref in ctx.references:
-        if ref.source[0] == "Resources" and ref.kind in _DEPENDENCY_KINDS:
-            edges.setdefault(ref.source[1], set()).add(ref.target)
-    return edges
-
-
 def _routes_before_attachment(
     ctx: CheckContext, gateway: Resource, routes: list[Resource], attachments: list[Resource]
 ) -> Iterator[Violation]:
     """Routes to the gateway that CloudFormation may create before the attachment: nothing
     orders them, and EC2 rejects a route to a gateway not yet attached to the table's VPC
     ("route table ... and network gateway ... belong to different networks")."""
-    goals = {a.logical_id for a in attachments}
     for route in routes:
-        if _waits_for(ctx, route.logical_id, goals):
+        # A reference or DependsOn, directly or through other resources, in any Fn::If
+        # branch: a dependency that holds in some scenario is taken as there (no finding).
+        if any(waits_for(ctx, route, attachment) for attachment in attachments):
             continue
         detail = (
             f"sends traffic to internet gateway `{gateway.logical_id}` but has no `DependsOn` "
@@ -320,23 +290,15 @@ _GATEWAY_USERS = ("AWS::EC2::VPCGatewayAttachment", "AWS::EC2::Route")
 def _referenced_elsewhere(ctx: CheckContext, logical_id: str, users: tuple[str, ...]) -> bool:
     """Named by an output (another stack may attach or route it), or by a resource not of
     the `users` types (a custom resource, a nested stack's parameter)."""
-    by_target = ctx.template_memo("network:references-by-target", lambda: _by_target(ctx))
-    for ref in by_target.get(logical_id, ()):
-        if ref.source[0] == "Outputs":
+    for source, refs in ctx.index.predecessors.get(("Resources", logical_id), {}).items():
+        if not any(ref.kind in ("ref", "getatt", "sub") for ref in refs):
+            continue
+        if source[0] == "Outputs":
             return True
-        user = ctx.template.resources.get(ref.source[1]) if ref.source[0] == "Resources" else None
+        user = ctx.template.resources.get(source[1]) if source[0] == "Resources" else None
         if user is not None and ctx.is_active(user) and user.type not in users:
             return True
     return False
-
-
-def _by_target(ctx: CheckContext) -> dict[str, list[Reference]]:
-    """The `Ref`, `GetAtt` and `Sub` references to each name, once per template."""
-    found: dict[str, list[Reference]] = {}
-    for ref in ctx.references:
-        if ref.kind in ("ref", "getatt", "sub"):
-            found.setdefault(ref.target, []).append(ref)
-    return found
 
 
 # -- NET025 ------------------------------------------------------------------------
