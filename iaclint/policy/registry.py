@@ -294,6 +294,6 @@ def get_predicate(name: str) -> Any:
 
 
 def _module(name: str) -> ModuleType:
-    # Checks are looked up for every template a rule applies to; an imported module is found
-    # in sys.modules without import_module's locking.
+    # Predicates are looked up each time their node is evaluated (checks once per run, by the
+    # RuleSet); an imported module is found in sys.modules without import_module's locking.
     return sys.modules.get(name) or import_module(name)
