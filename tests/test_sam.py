@@ -4,9 +4,11 @@ findings on generated resources placed on the SAM source that caused them."""
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 
 import pytest
-from conftest import CORPUS, FIXTURES
+from conftest import CORPUS, FIXTURES, ROOT
 from test_cli import LINE
 
 from iaclint.__main__ import main
@@ -235,3 +237,37 @@ def test_policy_templates_expand_alike_in_every_translation():
     first, second, again = statements("first"), statements("second"), statements("first")
     assert first == again and first != second
     assert "first" in str(first) and "second" in str(second) and "first" not in str(second)
+
+
+def test_translator_models_load_only_for_the_types_that_need_them(tmp_path):
+    invalid = tmp_path / "invalid_connector.yaml"
+    text = (SAM / "network_connector.yaml").read_text()
+    invalid.write_text(text.replace("        NetworkProtocol: IPv4\n", ""))
+    # A fresh process: the translator's modules are process-wide.
+    code = f"""
+import sys
+from iaclint.load.reader import load_path
+from iaclint.model.build import build_template
+from iaclint.policy.engine import AnalysisOptions
+from iaclint.sam import expand
+from iaclint.sam.offline_import import DEFERRED_MODULES
+
+def loaded():
+    return [n.rsplit("_", 1)[1] for n in DEFERRED_MODULES if "Properties" in vars(sys.modules[n])]
+
+def expanded(path):
+    expansion = expand(build_template(load_path(path)), AnalysisOptions())
+    return expansion.note or sorted(r.type for r in expansion.expanded.resources.values())
+
+print(expanded({str(SAM / "function_url.yaml")!r}), loaded())
+print(expanded({str(SAM / "network_connector.yaml")!r}), loaded())
+print(expanded({str(invalid)!r}))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    function, connector, refused = result.stdout.splitlines()
+    assert function.endswith("[]")  # a Function is translated without its model
+    assert "AWS::Lambda::Url" in function
+    assert connector == "['AWS::IAM::Role', 'AWS::Lambda::NetworkConnector'] ['networkconnector']"
+    assert "Property 'VpcConfig.NetworkProtocol' is required" in refused  # the model's check
