@@ -146,7 +146,12 @@ def _pattern(text: str) -> re.Pattern[str]:
 
 def action_matches(pattern: Any, action: str) -> bool:
     """IAM action wildcard matching, case-insensitive (`s3:Get*` matches `s3:GetObject`)."""
-    return isinstance(pattern, str) and bool(_pattern(pattern.strip()).fullmatch(action))
+    if not isinstance(pattern, str):
+        return False
+    text = pattern.strip()
+    if "*" not in text and "?" not in text:
+        return text.lower() == action.lower()  # most actions are named in full: no regex
+    return bool(_pattern(text).fullmatch(action))
 
 
 def grants(statement: Statement, action: str) -> bool:
