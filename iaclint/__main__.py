@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from iaclint.exit_codes import INTERNAL, INTERRUPTED, USAGE
 
+# A run allocates millions of short-lived objects (YAML events, paths, resolved values) and
+# few cycles: a young-generation collection every 100,000 allocations instead of every 700
+# saves 1.7% of the instructions on the corpus and costs 1 MB (mypy raises it to 200,000).
+_YOUNG_GC_THRESHOLD = 100_000
+
 
 def main(argv: list[str] | None = None) -> int:
+    thresholds = gc.get_threshold()
+    gc.set_threshold(_YOUNG_GC_THRESHOLD, *thresholds[1:])
+    try:
+        return _main(argv)
+    finally:
+        gc.set_threshold(*thresholds)  # main is also called in-process (tests, embedding)
+
+
+def _main(argv: list[str] | None) -> int:
     import click
 
     from iaclint.cli import cli

@@ -18,6 +18,17 @@ def test_version(cli):
     assert schemas.startswith("resource schemas: ") and "types" in schemas
 
 
+def test_a_run_collects_garbage_less_often_and_restores_the_thresholds(cli, monkeypatch):
+    import gc
+
+    seen = []
+    monkeypatch.setattr("iaclint.__main__._main", lambda argv: seen.append(gc.get_threshold()) or 0)
+    before = gc.get_threshold()
+    assert cli("--version")[0] == 0
+    assert seen[0][0] == 100_000 and seen[0][1:] == before[1:]
+    assert gc.get_threshold() == before
+
+
 def test_clean_template_exits_0(cli):
     code, out, _ = cli("check", fixture_path("cli", "clean.yaml"))
     assert code == 0
