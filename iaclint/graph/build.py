@@ -40,50 +40,34 @@ class Reference:
         )
 
 
-# A tuple, not `dict | list`: Python 3.11 builds the union on every call.
-_CONTAINERS = (dict, list)
-# The keys that make a reference; any other key only leads further down.
-_REFERRING_KEYS = frozenset(
-    {"Ref", "Fn::GetAtt", "Fn::Sub", "Condition", "Fn::If", "Fn::FindInMap"}
-)
-
-
 def _collect(value: Any, path: Path, source: NodeKey, out: list[Reference]) -> None:
-    # Only containers are pushed: a scalar holds no reference (most leaves are scalars).
     stack: list[tuple[Any, Path]] = [(value, path)]
     while stack:
         node, where = stack.pop()
         if isinstance(node, list):
-            stack.extend(
-                (item, (*where, i)) for i, item in enumerate(node) if isinstance(item, _CONTAINERS)
-            )
+            stack.extend((item, (*where, i)) for i, item in enumerate(node))
             continue
         if not isinstance(node, dict):
             continue
         for key, arg in node.items():
-            if key in _REFERRING_KEYS:
-                _reference(key, arg, (*where, key), source, out)
-            if isinstance(arg, _CONTAINERS):
-                stack.append((arg, (*where, key)))
-
-
-def _reference(key: str, arg: Any, at: Path, source: NodeKey, out: list[Reference]) -> None:
-    if key == "Ref" and isinstance(arg, str):
-        out.append(Reference(source, arg, "ref", at))
-    elif key == "Fn::GetAtt":
-        target, attribute = _getatt_parts(arg)
-        if target is not None:
-            out.append(Reference(source, target, "getatt", at, attribute))
-    elif key == "Fn::Sub":
-        _collect_sub(arg, at, source, out)
-    elif key == "Condition" and isinstance(arg, str) and source[0] == "Conditions":
-        out.append(Reference(source, arg, "condition", at))
-    elif key == "Fn::If" and isinstance(arg, list) and arg and isinstance(arg[0], str):
-        out.append(Reference(source, arg[0], "condition", (*at, 0)))
-    elif key == "Fn::FindInMap" and isinstance(arg, list) and arg:
-        # A computed map name is recorded with an empty target: it may read any map.
-        name = arg[0] if isinstance(arg[0], str) else ""
-        out.append(Reference(source, name, "findinmap", (*at, 0)))
+            at = (*where, key)
+            if key == "Ref" and isinstance(arg, str):
+                out.append(Reference(source, arg, "ref", at))
+            elif key == "Fn::GetAtt":
+                target, attribute = _getatt_parts(arg)
+                if target is not None:
+                    out.append(Reference(source, target, "getatt", at, attribute))
+            elif key == "Fn::Sub":
+                _collect_sub(arg, at, source, out)
+            elif key == "Condition" and isinstance(arg, str) and source[0] == "Conditions":
+                out.append(Reference(source, arg, "condition", at))
+            elif key == "Fn::If" and isinstance(arg, list) and arg and isinstance(arg[0], str):
+                out.append(Reference(source, arg[0], "condition", (*at, 0)))
+            elif key == "Fn::FindInMap" and isinstance(arg, list) and arg:
+                # A computed map name is recorded with an empty target: it may read any map.
+                name = arg[0] if isinstance(arg[0], str) else ""
+                out.append(Reference(source, name, "findinmap", (*at, 0)))
+            stack.append((arg, at))
 
 
 def _getatt_parts(arg: Any) -> tuple[str | None, str | None]:
