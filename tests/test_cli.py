@@ -3,7 +3,8 @@ from __future__ import annotations
 import re
 import shutil
 
-from conftest import FIXTURES, fixture_path
+import pytest
+from conftest import FIXTURES, ROOT, fixture_path
 
 LINE = re.compile(
     r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): "
@@ -27,6 +28,24 @@ def test_a_run_collects_garbage_less_often_and_restores_the_thresholds(cli, monk
     assert cli("--version")[0] == 0
     assert seen[0][0] == 100_000 and seen[0][1:] == before[1:]
     assert gc.get_threshold() == before
+
+
+def test_the_console_script_exits_with_mains_code_without_a_last_collection(monkeypatch):
+    import gc
+    import tomllib
+
+    import iaclint.__main__ as entry
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["iaclint"] == "iaclint.__main__:run"
+    monkeypatch.setattr(entry, "main", lambda: 3)
+    try:
+        with pytest.raises(SystemExit) as exited:
+            entry.run()
+        assert exited.value.code == 3
+        assert gc.get_freeze_count() > 0  # the exit's collection skips what is alive now
+    finally:
+        gc.unfreeze()
 
 
 def test_clean_template_exits_0(cli):
