@@ -19,7 +19,7 @@ from iaclint.suppress.policy import SuppressionPolicy
 _MARKERS = ("Resources", "AWSTemplateFormatVersion")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class StageSettings:
     """What the stages after the engine need: level overrides from the configuration,
     the suppression policy, every known rule id or alias (to resolve directives; defaults to
@@ -31,8 +31,10 @@ class StageSettings:
     root: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class FileResult:
+    """What checking one file produced."""
+
     path: str
     findings: tuple[Finding, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()

@@ -55,7 +55,7 @@ def _named_by_any(
     return name is not ABSENT and (not isinstance(name, str) or name in named.literals)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Named:
     """What the resources of some types name through a property: template resources (by
     `Ref`/`GetAtt`), literal names, and whether a value might name any resource."""

@@ -17,7 +17,7 @@ SUBNET = "AWS::EC2::Subnet"
 
 
 # -- Subnets and Availability Zones (HA005, HA008, HA010) ------------------------------
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Spread:
     """What a list of subnets (or zones) is known to cover: None where it cannot be known."""
 

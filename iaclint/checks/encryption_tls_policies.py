@@ -39,7 +39,7 @@ _TARGETS = ("the bucket itself", "all of its objects")
 _NO_POLICY = "no `AWS::S3::BucketPolicy` in the template applies to it"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Gap:
     """Why the policies do not deny every insecure request, and where to say so."""
 

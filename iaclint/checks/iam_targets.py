@@ -36,7 +36,7 @@ _KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 _SOURCE_OPERATORS = ("arnequals", "arnlike", "stringequals", "stringlike")
 
 
-@dataclass
+@dataclass(eq=False)
 class Access:
     """Whether the target admits the service: True, False or None (cannot be told), the
     permissions or policies that admit it, and whether some grant names other sources."""

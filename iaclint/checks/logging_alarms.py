@@ -128,7 +128,7 @@ def resource_without_alarm(resource: Resource, ctx: CheckContext) -> Iterator[Vi
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Alarms:
     """What the template's active alarms watch: whether some dimension might name any
     resource, the resources they name, and their dimensions as text (for literal names)."""

@@ -118,8 +118,10 @@ def _entry(ctx: CheckContext, resource: Resource) -> AclEntry | None:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class AclEntries:
+    """The active entries of a template's network ACLs, by ACL."""
+
     by_acl: dict[str, list[AclEntry]]
     # An active entry whose ACL cannot be known: it might belong to any ACL.
     stray: bool

@@ -56,7 +56,7 @@ def cidr_of(ctx: CheckContext, resource: Resource, prop: str = "CidrBlock") -> t
     return (network if network is not None else Unknown("not a CIDR block")), path
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class VpcBlocks:
     """A VPC's known IPv4 blocks, each with the resource that adds it; `complete` when
     no other block can be added by what the template shows."""

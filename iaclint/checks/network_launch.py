@@ -39,7 +39,7 @@ _TEMPLATE_SPECS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Launch:
     """What a launcher's instances get from its launch template or configuration."""
 

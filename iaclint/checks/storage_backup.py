@@ -59,7 +59,7 @@ def _tag_equals(tags: dict[str, Any] | None, key: Any, value: Any) -> Tri:
 _SAMPLE_IDS = {"volume": "vol-0123456789abcdef0", "instance": "i-0123456789abcdef0"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Candidate:
     """What a policy may target for the volume: the volume itself, or an instance it is
     attached to (`resource` None: an instance we cannot name)."""

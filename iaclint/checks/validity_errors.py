@@ -49,6 +49,8 @@ _TYPE_WORDS = {
 
 @dataclass(frozen=True, slots=True)
 class Problem:
+    """One schema problem of a resource, worded for the rule of its family."""
+
     family: str
     path: Path
     message: str

@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     from iaclint.suppress.baseline import Baseline
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class CheckOptions:
+    """The `check` command's flags and arguments, as given."""
+
     paths: tuple[str, ...]
     parameters: dict[str, str] = field(default_factory=dict)
     region: str | None = None
@@ -49,7 +51,7 @@ class CheckOptions:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Outcome:
     """A finished run, before formatting."""
 

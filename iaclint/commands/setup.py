@@ -22,7 +22,7 @@ class UsageError(Exception):
     """A user error: bad flag, configuration or rule file. One line, exit code 2."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Flags:
     """The command-line flags that can also come from the configuration (None: not given)."""
 
@@ -37,8 +37,10 @@ class Flags:
     baseline: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Setup:
+    """The configuration and flags of a run, merged: what every command starts from."""
+
     config: Config
     all_rules: tuple[Rule, ...]  # every rule known, for explain and for resolving directives
     rules: tuple[Rule, ...]  # the selected rules, with level overrides applied

@@ -53,7 +53,7 @@ def matches(pattern: str, path: str) -> bool:
     return _compile(pattern).match(path) is not None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class FileFilter:
     """Which files a run takes, from the configuration's `include` and `exclude`."""
 

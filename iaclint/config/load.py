@@ -23,7 +23,7 @@ class ConfigError(Exception):
     """A configuration that cannot be used; the message is one user-facing line."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Config:
     """The configuration file's settings, paths resolved against its directory (`root`)."""
 

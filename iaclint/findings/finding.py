@@ -36,6 +36,8 @@ class Suppression:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One violation of a rule: where it is, what it says, and how it was suppressed."""
+
     rule_id: str
     level: Level
     message: str

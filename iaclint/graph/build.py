@@ -24,6 +24,8 @@ _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 
 @dataclass(frozen=True, slots=True)
 class Reference:
+    """One reference in a template: from a node (resource, output, ...) to a name."""
+
     source: NodeKey
     target: str  # the name as written (logical id, parameter, condition or mapping)
     kind: str  # ref | getatt | sub | depends_on | condition | findinmap
@@ -153,7 +155,7 @@ def target_node(template: Template, ref: Reference) -> NodeKey | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class GraphIndex:
     """The resource graph as plain adjacency maps, cheap to build on every template.
 

@@ -63,6 +63,8 @@ RESTRICTING_CONDITION_KEYS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Statement:
+    """One IAM policy statement, normalised: single values become tuples."""
+
     effect: Any  # "Allow" / "Deny" / Unknown
     actions: tuple[Any, ...]  # strings or Unknown
     not_actions: tuple[Any, ...] | None
@@ -83,8 +85,10 @@ class Statement:
         return isinstance(self.effect, str) and self.effect == "Allow"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class PolicyDocument:
+    """An IAM policy document and the resource that carries or names it."""
+
     resource: Resource
     kind: Kind
     path: Path  # source path of the document

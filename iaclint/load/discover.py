@@ -14,6 +14,8 @@ SKIP_DIRS = frozenset({".git", "node_modules", ".aws-sam", "cdk.out", ".venv", "
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
+    """A file to check, and whether the user named it."""
+
     path: str
     explicit: bool  # named by the user, so a non-template gets a note instead of silence
 

@@ -36,7 +36,7 @@ class LoadError(Exception):
         self.diagnostic = diagnostic
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class SpanIndex:
     """Source positions of every mapping key and every value, by path."""
 
@@ -60,7 +60,7 @@ class SpanIndex:
         return (), self.values.get((), (1, 1, 1, 1))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Document:
     """One parsed file: plain JSON-like data and where each part came from."""
 

@@ -18,6 +18,8 @@ SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 
 @dataclass(frozen=True, slots=True)
 class Parameter:
+    """A template parameter, as declared."""
+
     name: str
     type: str
     default: Any
@@ -29,6 +31,8 @@ class Parameter:
 
 @dataclass(frozen=True, slots=True)
 class Resource:
+    """A resource as written: its properties are unresolved."""
+
     logical_id: str
     type: str
     properties: dict[str, Any]
@@ -46,6 +50,8 @@ class Resource:
 
 @dataclass(frozen=True, slots=True)
 class Output:
+    """A template output, as declared."""
+
     name: str
     value: Any
     condition: str | None
@@ -61,8 +67,10 @@ class Problem:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Template:
+    """One loaded template: its sections, the positions of its values, and its problems."""
+
     source: str
     format: str
     format_version: str | None
@@ -87,8 +95,8 @@ class Template:
     directives: tuple[CommentDirective, ...] = ()
     # The resources of each type, in template order, and each logical id's place: so that
     # checks looking for a few types do not walk every resource (for each resource).
-    by_type: dict[str, tuple[Resource, ...]] = field(init=False, repr=False, compare=False)
-    _positions: dict[str, int] = field(init=False, repr=False, compare=False)
+    by_type: dict[str, tuple[Resource, ...]] = field(init=False, repr=False)
+    _positions: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         by_type: dict[str, list[Resource]] = {}

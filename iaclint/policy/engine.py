@@ -20,15 +20,19 @@ from iaclint.resolve.scenarios import DEFAULT_SCENARIO_CAP, Scenario, enumerate_
 from iaclint.resolve.values import ABSENT, Unknown
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class AnalysisOptions:
+    """What a template is checked with: region, parameter values and the scenario cap."""
+
     region: str = "us-east-1"
     parameters: dict[str, str] = field(default_factory=dict)
     scenario_cap: int = DEFAULT_SCENARIO_CAP
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Hit:
+    """A violation and the scenarios it occurs in, while they are being merged."""
+
     rule: Rule
     violation: Violation
     message: str

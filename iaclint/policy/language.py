@@ -46,6 +46,8 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class Result:
+    """A node's three-valued truth and, when TRUE, where it points."""
+
     truth: Tri
     hits: tuple[Hit, ...] = ()
 

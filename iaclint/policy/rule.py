@@ -10,6 +10,8 @@ from iaclint.findings.finding import Level
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """A rule as loaded from its YAML file."""
+
     id: str
     name: str
     title: str

@@ -24,12 +24,16 @@ class SelectionError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Selector:
+    """A rule selector as written (`ENC`, `encryption`, `IAM001`) and where."""
+
     text: str
     origin: str  # e.g. "--select", ".iaclint.yaml: at key `ignore[1]`"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Compiled:
+    """A selector and what it names, for ordering by specificity."""
+
     selector: Selector
     kind: str  # "all", "category", "prefix", "rule"
 

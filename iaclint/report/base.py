@@ -28,7 +28,7 @@ FORMATS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Style:
     """Presentation choices for terminal output (only the text reporter uses them)."""
 
@@ -36,8 +36,10 @@ class Style:
     quiet: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Report:
+    """Everything a reporter writes, and nothing it has to compute."""
+
     findings: tuple[Finding, ...]  # sorted; suppressed ones included, baselined ones not
     diagnostics: tuple[Diagnostic, ...]
     rules: tuple[Rule, ...]  # the rules that ran, with their effective levels

@@ -47,8 +47,10 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ScenarioSet:
+    """The scenarios a template is checked in, and how many there would be uncapped."""
+
     scenarios: tuple[Scenario, ...]
     total: int  # how many combinations there are; more than len(scenarios) when capped
 

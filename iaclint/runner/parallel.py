@@ -25,8 +25,10 @@ _PARALLEL_THRESHOLD = 16
 _READ_AT_MOST = 11 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Job:
+    """One file to lint and its options: what a worker process receives."""
+
     candidate: Candidate
     options: AnalysisOptions
 

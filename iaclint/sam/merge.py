@@ -97,7 +97,7 @@ def _step(value: Any, part: str | int) -> Any:
     return _MISSING
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class MergedResources:
     """The template's data with Globals merged into each serverless resource."""
 

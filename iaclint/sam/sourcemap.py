@@ -269,7 +269,7 @@ def _props(body: Any) -> dict[str, Any]:
     return props if isinstance(props, dict) else {}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class MappedSpanIndex(SpanIndex):
     """The template's spans, looked up through a path translation: paths of an expanded or
     merged template answer with the span of the source they came from."""

@@ -39,7 +39,7 @@ from iaclint.sam.translate import MARKER, TranslationFailed, translate
 _REASON_LIMIT = 300
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Expansion:
     """What the SAM stage hands to analysis: the views and how to read findings back."""
 
@@ -118,7 +118,7 @@ def analyse_sam(
     return findings, list(dict.fromkeys(diagnostics))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Groups:
     """The rules of each view, grouped once per rule set:
 

@@ -105,8 +105,10 @@ def _prepare_function(logical_id: str, props: dict[str, Any], globals_: Any) -> 
         props["CodeUri"] = f"s3://{PLACEHOLDER_BUCKET}/{logical_id}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Region:
+    """The one attribute of a boto3 Session the translator reads."""
+
     region_name: str
 
 

@@ -21,7 +21,7 @@ from iaclint.suppress.policy import SuppressionPolicy
 META_RULE = "TPL100"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Known:
     """Rule ids for resolving directives: every id or alias known (selected or not) mapped
     to its rule's id, and the ids of the rules that ran on this file."""

@@ -23,8 +23,10 @@ class BaselineError(Exception):
     """A baseline file that cannot be used; the message is one user-facing line."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Baseline:
+    """Accepted findings, counted by (rule id, fingerprint)."""
+
     entries: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def filter(

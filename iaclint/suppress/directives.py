@@ -18,6 +18,8 @@ Source = Literal["comment", "resource-metadata", "template-metadata"]
 
 @dataclass(frozen=True, slots=True)
 class Directive:
+    """One suppression written in a template (comment or Metadata)."""
+
     source: Source
     rule_id: str  # as written; resolved through aliases when applied
     reason: str
