@@ -239,6 +239,35 @@ def test_policy_templates_expand_alike_in_every_translation():
     assert "first" in str(first) and "second" in str(second) and "first" not in str(second)
 
 
+def test_the_sam_type_check_answers_as_the_translators_enum():
+    """The set that stands in for the translator's enum iteration gives the same answers."""
+    from iaclint.sam.offline_import import import_translator
+    from iaclint.sam.translate import translate
+
+    import_translator()
+    from samtranslator.sdk.resource import SamResource, SamResourceType
+
+    members = [item.value for item in SamResourceType]
+    asked = [*members, "AWS::S3::Bucket", "aws::serverless::function", "", {"Ref": "T"}, None]
+    expected = [any(value == member for member in members) for value in asked]
+    out = translate(
+        {
+            "Transform": "AWS::Serverless-2016-10-31",
+            "Resources": {
+                "Table": {"Type": "AWS::Serverless::SimpleTable"},
+                "Bucket": {"Type": "AWS::S3::Bucket"},
+            },
+        },
+        {},
+        "us-east-1",
+    )
+    assert SamResourceType.has_value.iaclint_set  # type: ignore[attr-defined]
+    assert [SamResourceType.has_value(value) for value in asked] == expected
+    assert out["Resources"]["Table"]["Type"] == "AWS::DynamoDB::Table"
+    assert out["Resources"]["Bucket"]["Type"] == "AWS::S3::Bucket"
+    assert not SamResource({"Type": {"Ref": "T"}}).valid()
+
+
 def test_translator_models_load_only_for_the_types_that_need_them(tmp_path):
     invalid = tmp_path / "invalid_connector.yaml"
     text = (SAM / "network_connector.yaml").read_text()

@@ -121,9 +121,8 @@ def _policy_templates_plugin_once() -> None:
     translation: it reads an 80-template JSON file, validates it against its JSON Schema and
     parses every template (1.3 ms of a 9 ms translation; 39 ms on the first). Build it once
     per process and give every translation that plugin: it keeps nothing of a translation
-    (it copies a template's definition before filling it in). This is the one change iaclint
-    makes to the translator's behaviour (deliberately process-wide and idempotent: the
-    bundled data cannot change while we run)."""
+    (it copies a template's definition before filling it in). Like `_sam_types_as_a_set`,
+    deliberately process-wide and idempotent: the bundled data cannot change while we run."""
     import samtranslator.translator.translator as translator_module
 
     build = translator_module.make_policy_template_for_function_plugin
@@ -136,6 +135,27 @@ def _policy_templates_plugin_once() -> None:
 
     once.iaclint_once = True  # type: ignore[attr-defined]
     translator_module.make_policy_template_for_function_plugin = once  # type: ignore[assignment]
+
+
+def _sam_types_as_a_set() -> None:
+    """Every plugin that walks a template asks, for each resource, whether its type is a SAM
+    type, and the translator answers by iterating its enum of SAM types and reading each
+    member's value: 5% of the instructions of translating the corpus's SAM templates. A set of
+    the same values gives the same answers. Process-wide and idempotent, like
+    `_policy_templates_plugin_once`; the translator's other behaviour is untouched."""
+    from samtranslator.sdk.resource import SamResourceType
+
+    if getattr(SamResourceType.has_value, "iaclint_set", False):
+        return
+    values = frozenset(item.value for item in SamResourceType)
+
+    def has_value(cls: type, value: Any) -> bool:
+        if isinstance(value, str):
+            return value in values
+        return any(value == known for known in values)  # unhashable: as the enum compares
+
+    has_value.iaclint_set = True  # type: ignore[attr-defined]
+    SamResourceType.has_value = classmethod(has_value)  # type: ignore[assignment,method-assign]
 
 
 def translate(data: dict[str, Any], parameters: Mapping[str, str], region: str) -> dict[str, Any]:
@@ -152,6 +172,7 @@ def translate(data: dict[str, Any], parameters: Mapping[str, str], region: str) 
 
     logging.getLogger("samtranslator").setLevel(logging.ERROR)
     _policy_templates_plugin_once()
+    _sam_types_as_a_set()
     partition = _partition(region)
     values: dict[str, Any] = {
         "AWS::Region": region,
