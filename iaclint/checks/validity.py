@@ -36,6 +36,7 @@ class _Schemas:
         self.store = SchemaStore()
         self._validators: dict[str, Any] = {}
         self._prechecks: dict[str, Check] = {}
+        self._read_only: dict[str, tuple[tuple[str, ...], ...]] = {}
 
     def validator(self, type_name: str) -> Any:
         found = self._validators.get(type_name)
@@ -44,6 +45,15 @@ class _Schemas:
 
             schema = self.store.get(type_name)
             found = self._validators[type_name] = validator_for(schema or {})
+        return found
+
+    def read_only(self, type_name: str) -> tuple[tuple[str, ...], ...]:
+        """The type's read-only properties as property paths, in the schema's order."""
+        found = self._read_only.get(type_name)
+        if found is None:
+            schema = self.store.get(type_name) or {}
+            pointers = (_pointer_parts(p) for p in schema.get("readOnlyProperties", []))
+            found = self._read_only[type_name] = tuple(p for p in pointers if p is not None)
         return found
 
     def surely_valid(self, type_name: str, properties: Any) -> bool:
@@ -222,14 +232,12 @@ def read_only_property(ctx: CheckContext) -> Iterator[Violation]:
     for resource in ctx.template.resources.values():
         if not _validated(ctx, resource):
             continue
-        schema = schemas().store.get(resource.type) or {}
         props, where = _properties(ctx, resource)
         if not isinstance(props, dict):
             continue
         reported: list[tuple[str, ...]] = []
-        for pointer in schema.get("readOnlyProperties", []):
-            parts = _pointer_parts(pointer)
-            if parts is None or any(parts[: len(r)] == r for r in reported):
+        for parts in schemas().read_only(resource.type):
+            if parts[0] not in props or any(parts[: len(r)] == r for r in reported):
                 continue
             node: Any = props
             path = where
