@@ -29,8 +29,11 @@ def _is_intrinsic(value: Any) -> bool:
     return key in ("Ref", "Condition") or key.startswith("Fn::")
 
 
-def _walk(data: Any, path: Path) -> Iterator[tuple[str, Any, Path]]:
+def _walk(data: Any, path: Path) -> list[tuple[str, Any, Path]]:
+    """Each `Fn::` function under `data`: its name, argument and path."""
+    found: list[tuple[str, Any, Path]] = []
     stack: list[tuple[Any, Path]] = [(data, path)]
+    push = stack.append
     while stack:
         node, where = stack.pop()
         if isinstance(node, dict):
@@ -39,10 +42,15 @@ def _walk(data: Any, path: Path) -> Iterator[tuple[str, Any, Path]]:
                 if key == "Fn::Transform":
                     continue  # a macro computes this value
                 if key.startswith("Fn::"):
-                    yield key, arg, (*where, key)
-            stack.extend((v, (*where, k)) for k, v in node.items())
+                    found.append((key, arg, (*where, key)))
+            for key, value in node.items():
+                if isinstance(value, dict | list):  # only containers hold functions
+                    push((value, (*where, key)))
         elif isinstance(node, list):
-            stack.extend((v, (*where, i)) for i, v in enumerate(node))
+            for index, value in enumerate(node):
+                if isinstance(value, dict | list):
+                    push((value, (*where, index)))
+    return found
 
 
 def _shape(fn: str, arg: Any) -> str | None:
