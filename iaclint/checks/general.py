@@ -239,19 +239,23 @@ _IMAGE_PATHS = {
 }
 
 
-def _literal_strings(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[str, tuple[Any, ...]]]:
-    """Strings written in the template (Fn::Sub templates included), not map keys of
-    Fn::FindInMap or names in Ref/GetAtt."""
+_NAMES_NOT_TEXT = frozenset({"Ref", "Fn::GetAtt", "Fn::FindInMap", "Fn::ImportValue", "Condition"})
+
+
+def _arn_strings(value: Any, path: Path, out: list[tuple[str, Path]]) -> None:
+    """Append the strings written in the template (Fn::Sub templates included; not map keys
+    of Fn::FindInMap or names in Ref/GetAtt) that contain `arn:`, in document order."""
     if isinstance(value, str):
-        yield value, path
+        if "arn:" in value:
+            out.append((value, path))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _literal_strings(item, (*path, index))
+            if not isinstance(item, str) or "arn:" in item:
+                _arn_strings(item, (*path, index), out)
     elif isinstance(value, dict):
         for key, item in value.items():
-            if key in ("Ref", "Fn::GetAtt", "Fn::FindInMap", "Fn::ImportValue", "Condition"):
-                continue
-            yield from _literal_strings(item, (*path, key))
+            if key not in _NAMES_NOT_TEXT and (not isinstance(item, str) or "arn:" in item):
+                _arn_strings(item, (*path, key), out)
 
 
 def _arn_problem(text: str) -> str | None:
@@ -302,9 +306,9 @@ def _hard_coded_arns(template: Template) -> dict[str, list[tuple[Path, str]]]:
     for logical_id, resource in template.resources.items():
         body = template.data["Resources"][logical_id]
         properties = body.get("Properties") if isinstance(body, dict) else None
-        if "arn:" not in repr(properties):  # most resources: no ARN text to walk
-            continue
-        for text, path in _literal_strings(properties, (*resource.path, "Properties")):
+        texts: list[tuple[str, Path]] = []
+        _arn_strings(properties, (*resource.path, "Properties"), texts)
+        for text, path in texts:
             problem = _arn_problem(text)
             if problem is not None:
                 found.setdefault(logical_id, []).append((path, problem))
