@@ -231,9 +231,11 @@ class Compiler:
         sub, exact = self._node(arg)
 
         def check(value: Any) -> bool:
-            if not isinstance(value, list):
-                return True
-            return all(sub(item) for item in value)
+            if isinstance(value, list):
+                for item in value:
+                    if not sub(item):
+                        return False
+            return True
 
         return check, exact
 
@@ -328,7 +330,10 @@ def _all_of(checks: list[Check]) -> Check:
         return checks[0]
 
     def check(value: Any) -> bool:
-        return all(c(value) for c in checks) or _skips(value)
+        for each in checks:  # a loop, not all(...): no generator per value checked
+            if not each(value):
+                return _skips(value)
+        return True
 
     return check
 
