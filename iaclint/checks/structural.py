@@ -91,24 +91,32 @@ def getatt_on_non_resource(ctx: CheckContext) -> Iterator[Violation]:
 def circular_dependency(ctx: CheckContext) -> Iterator[Violation]:
     # A serverless resource becomes several resources with their own edges when SAM
     # expands it, so a cycle through one cannot be judged before expansion.
-    index = ctx.index
     resources = {
-        node
-        for node, data in index.nodes.items()
-        if data.get("kind") == "resource"
-        and not data.get("type", "").startswith("AWS::Serverless::")
+        name
+        for name, resource in ctx.template.resources.items()
+        if not resource.type.startswith("AWS::Serverless::")
     }
+    # The graph's resource-to-resource edges, straight from the references (most templates
+    # need no graph index for anything else).
+    uses: dict[str, set[str]] = {}
+    for ref in ctx.references:
+        if (
+            ref.source[0] == "Resources"
+            and ref.kind in _VALUE_KINDS
+            and ref.target in resources
+            and ref.source[1] in resources
+        ):
+            uses.setdefault(ref.source[1], set()).add(ref.target)
+    if not uses:
+        return
     # The standard library finds out whether there is a cycle at all; networkx, imported
     # only then, names each one.
     from graphlib import CycleError, TopologicalSorter
 
-    order = TopologicalSorter(
-        {n: [t for t in index.successors.get(n, {}) if t in resources] for n in resources}
-    )
     try:
-        order.prepare()
+        TopologicalSorter(uses).prepare()
     except CycleError:
-        yield from _name_cycles(ctx, resources)
+        yield from _name_cycles(ctx, {("Resources", name) for name in resources})
 
 
 def _name_cycles(ctx: CheckContext, resources: set[NodeKey]) -> Iterator[Violation]:
