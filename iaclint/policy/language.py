@@ -165,9 +165,9 @@ def _compare(op: str, arg: Any, value: Any, node: dict[str, Any]) -> Tri:
     if op == "not_equals":
         return _tri(not same_value(value, arg, ignore_case))
     if op == "one_of":
-        return _tri(any(same_value(value, a, ignore_case) for a in arg))
+        return _tri(_is_one_of(value, arg, ignore_case))
     if op == "not_one_of":
-        return _tri(not any(same_value(value, a, ignore_case) for a in arg))
+        return _tri(not _is_one_of(value, arg, ignore_case))
     if op in ("gt", "gte", "lt", "lte"):
         number = as_float(value)
         return Tri.FALSE if number is None else _numeric({op: arg}, number)
@@ -189,6 +189,25 @@ def _compare(op: str, arg: Any, value: Any, node: dict[str, Any]) -> Tri:
         kinds = {"string": str, "list": list, "map": dict, "boolean": bool}
         return _tri(isinstance(value, kinds[arg]))
     raise ValueError(f"unknown comparator {op}")
+
+
+def _is_one_of(value: Any, options: list[Any], ignore_case: bool) -> bool:
+    try:
+        texts = _string_options(tuple(options), ignore_case)
+    except TypeError:  # an option that is a list or a map
+        texts = None
+    if texts is None:
+        return any(same_value(value, option, ignore_case) for option in options)
+    text = scalar_text(value)  # what `same_value` compares a string option with
+    return text is not None and (text.lower() if ignore_case else text) in texts
+
+
+@lru_cache(maxsize=256)
+def _string_options(options: tuple[Any, ...], ignore_case: bool) -> frozenset[str] | None:
+    """A rule's options as a set when all are strings (a list of runtimes, say), else None."""
+    if not all(isinstance(option, str) for option in options):
+        return None
+    return frozenset(option.lower() for option in options) if ignore_case else frozenset(options)
 
 
 def _numeric(spec: dict[str, Any], number: float) -> Tri:
