@@ -80,19 +80,28 @@ def lookup(focus: Focus, dotted: str) -> tuple[Any, Path]:
     value, path = focus.value, focus.path
     if not dotted:
         return value, path
-    for part in dotted.split("."):
-        if isinstance(value, Unknown):
+    for part, index in _parts(dotted):
+        if isinstance(value, dict):
+            if part not in value:
+                return _MISSING, (*path, part)
+            path = child_source(value, path, part)
+            value = value[part]
+        elif isinstance(value, list) and index is not None:
+            if index >= len(value):
+                return _MISSING, (*path, index)
+            path = child_source(value, path, index)
+            value = value[index]
+        elif isinstance(value, Unknown):
             return value, path
-        key: str | int = part
-        if isinstance(value, list) and part.isdigit():
-            key = int(part)
-            if key >= len(value):
-                return _MISSING, (*path, key)
-        elif not isinstance(value, dict) or part not in value:
+        else:
             return _MISSING, (*path, part)
-        path = child_source(value, path, key)
-        value = value[key]  # type: ignore[index]
     return value, path
+
+
+@lru_cache(maxsize=1024)
+def _parts(dotted: str) -> tuple[tuple[str, int | None], ...]:
+    """A dotted path's parts, each with its list index if it is all digits."""
+    return tuple((part, int(part) if part.isdecimal() else None) for part in dotted.split("."))
 
 
 def contains_unknown(value: Any) -> bool:
