@@ -66,10 +66,10 @@ class Focus:
 
 
 _MISSING = ABSENT
-_COMPARATORS = (
+_COMPARATORS = frozenset({
     "exists", "equals", "not_equals", "one_of", "not_one_of", "gt", "gte", "lt", "lte",
     "matches", "length", "contains", "cidr_open", "cidr_prefix_lt", "is_type",
-)  # fmt: skip
+})  # fmt: skip
 _PROTOCOLS_ALL = {"-1", "all"}
 _PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
 
@@ -392,7 +392,7 @@ class Evaluator:
         return UNKNOWN if unknown else FALSE
 
     def _leaf(self, node: dict[str, Any], focus: Focus) -> Result:
-        ops = [op for op in _COMPARATORS if op in node]
+        ops = [key for key in node if key in _COMPARATORS]
         if len(ops) != 1:
             raise ValueError(f"a check node needs exactly one comparator, got {sorted(node)}")
         op = ops[0]
