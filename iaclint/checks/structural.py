@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iaclint.graph.build import NodeKey, Reference
+from iaclint.graph.build import NodeKey, Reference, target_node
 from iaclint.model.template import Template
 from iaclint.policy.context import CheckContext, Violation
 from iaclint.resolve.resolver import PSEUDO_PARAMETERS
@@ -100,13 +100,11 @@ def circular_dependency(ctx: CheckContext) -> Iterator[Violation]:
     # need no graph index for anything else).
     uses: dict[str, set[str]] = {}
     for ref in ctx.references:
-        if (
-            ref.source[0] == "Resources"
-            and ref.kind in _VALUE_KINDS
-            and ref.target in resources
-            and ref.source[1] in resources
-        ):
-            uses.setdefault(ref.source[1], set()).add(ref.target)
+        if ref.source[0] != "Resources" or ref.source[1] not in resources:
+            continue
+        target = target_node(ctx.template, ref)
+        if target is not None and target[0] == "Resources" and target[1] in resources:
+            uses.setdefault(ref.source[1], set()).add(target[1])
     if not uses:
         return
     # The standard library finds out whether there is a cycle at all; networkx, imported
