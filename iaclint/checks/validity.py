@@ -37,6 +37,7 @@ class _Schemas:
         self._validators: dict[str, Any] = {}
         self._prechecks: dict[str, Check] = {}
         self._read_only: dict[str, tuple[tuple[str, ...], ...]] = {}
+        self._attributes: dict[str, frozenset[str]] = {}
 
     def validator(self, type_name: str) -> Any:
         found = self._validators.get(type_name)
@@ -54,6 +55,16 @@ class _Schemas:
             schema = self.store.get(type_name) or {}
             pointers = (_pointer_parts(p) for p in schema.get("readOnlyProperties", []))
             found = self._read_only[type_name] = tuple(p for p in pointers if p is not None)
+        return found
+
+    def attributes(self, type_name: str) -> frozenset[str]:
+        """The names `Fn::GetAtt` accepts: read-only properties (`Endpoint.Address`) and,
+        leniently, any property (some writable ones are attributes too, as `TopicName`)."""
+        found = self._attributes.get(type_name)
+        if found is None:
+            schema = self.store.get(type_name) or {}
+            paths = (".".join(parts) for parts in self.read_only(type_name))
+            found = self._attributes[type_name] = frozenset({*schema.get("properties", {}), *paths})
         return found
 
     def surely_valid(self, type_name: str, properties: Any) -> bool:
@@ -260,17 +271,6 @@ def read_only_property(ctx: CheckContext) -> Iterator[Violation]:
                 )
 
 
-def attributes_of(schema: dict[str, Any]) -> set[str]:
-    """The names `Fn::GetAtt` accepts: read-only properties (`Endpoint.Address`) and,
-    leniently, any property (some writable ones are attributes too, as `TopicName`)."""
-    names = set(schema.get("properties", {}))
-    for pointer in schema.get("readOnlyProperties", []):
-        parts = _pointer_parts(pointer)
-        if parts is not None:
-            names.add(".".join(parts))
-    return names
-
-
 def getatt_unknown_attribute(ctx: CheckContext) -> Iterator[Violation]:
     template = ctx.template
     if has_macro(template):
@@ -283,10 +283,9 @@ def getatt_unknown_attribute(ctx: CheckContext) -> Iterator[Violation]:
             continue
         if resource.type == "AWS::CloudFormation::Stack" and ref.attribute.startswith("Outputs."):
             continue
-        schema = schemas().store.get(resource.type)
-        if schema is None:
+        if schemas().store.get(resource.type) is None:
             continue
-        names = attributes_of(schema)
+        names = schemas().attributes(resource.type)
         if ref.attribute in names:
             continue
         source = ref.source[1] if ref.source[0] in ("Resources", "Outputs") else ref.source[0]
