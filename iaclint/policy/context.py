@@ -114,11 +114,22 @@ class CheckContext:
             if key not in cache:
                 cache[key] = (compute(), frozenset())
             return cache[key][0]
+        return self.reuse_traced(key, compute, cache)[0]
+
+    def reuse_traced(
+        self,
+        key: Hashable,
+        compute: Callable[[], Any],
+        cache: dict[Hashable, tuple[Any, frozenset[str]]] | None = None,
+    ) -> tuple[Any, frozenset[str]]:
+        """`reuse` with several scenarios: the value and the enumerated parameters that
+        computing it read (none: it is the same in every scenario)."""
+        assert self._earlier is not None, "only several scenarios are traced"
         resolver = self.resolver
         if cache is not None and key in cache:
             value, names = cache[key]
             resolver.note_reads(names)
-            return value
+            return value, names
         found = self._earlier.find(key, self._values)
         if found is not None:
             value, names = found
@@ -132,7 +143,7 @@ class CheckContext:
             self._earlier.keep(key, names, self._values, value)
         if cache is not None:
             cache[key] = (value, names)
-        return value
+        return value, names
 
     @cached_property
     def index(self) -> GraphIndex:

@@ -91,27 +91,70 @@ def analyse(
                 )
             )  # fmt: skip
     shared: dict[str, Any] = {}
-    earlier = EarlierScenarios() if reuse and len(scenario_set.scenarios) > 1 else None
-    # With one scenario there is nothing to trace or reuse: run each unit directly.
-    run_unit = _run if earlier is None else _run_unit
-    for scenario in scenario_set.scenarios:
+    scenarios = scenario_set.scenarios
+    earlier = EarlierScenarios() if reuse and len(scenarios) > 1 else None
+    # What each scenario visits: a rule, its check and its units (its resources, or None).
+    plan: list[tuple[Rule, Any, Sequence[Resource | None]]] = [
+        (
+            rule,
+            checks.get(rule.id),
+            (None,) if rule.scope == "template" else targets.get(rule.id, []),
+        )
+        for rule in selected
+        if rule.id not in failed
+    ]
+    # Hits found by a unit that read no enumerated parameter: the same in every scenario the
+    # rule completes, so later scenarios do not visit that unit again.
+    everywhere: set[tuple[str, Path, str]] = set()
+    completed: dict[str, int] = {}  # rule id -> scenarios it completed before it failed
+
+    def record(rule: Rule, violation: Violation, ctx: CheckContext, scenario: Scenario) -> Any:
+        message = rule.message.format_map(violation.args)
+        resource = template.resources.get(violation.logical_id or "")
+        if resource is not None and not ctx.is_certain(resource):
+            # The resource exists only if a condition we cannot decide holds.
+            message += f" (if condition `{resource.condition}` holds)"
+        key = (rule.id, violation.path, message)
+        hit = hits.get(key)
+        if hit is None:
+            hits[key] = _Hit(rule, violation, message, [scenario])
+        elif hit.scenarios[-1] is not scenario:
+            hit.scenarios.append(scenario)
+        return key
+
+    for position, scenario in enumerate(scenarios):
+        if not plan:
+            break  # every unit was settled in the first scenario
         resolver = Resolver(template, scenario, options.region, options.parameters)
         ctx = CheckContext(template, scenario, resolver, references, index, shared, earlier)
-        for rule in selected:
+        settling = earlier is not None and position == 0
+        unsettled: list[tuple[Rule, Any, Sequence[Resource | None]]] = []
+        for rule, check, units in plan:
             if rule.id in failed:
                 continue
-            check = checks.get(rule.id)
-            units: Sequence[Resource | None] = (
-                (None,) if rule.scope == "template" else targets.get(rule.id, [])
-            )
+            settled: set[int] = set()  # ids of the violations of settled units
             try:
-                violations = [
-                    violation
-                    for unit in units
-                    for violation in run_unit(rule, check, template, ctx, unit)
-                ]
+                if earlier is None:  # one scenario (or reuse off): nothing to trace
+                    violations = [
+                        violation
+                        for unit in units
+                        for violation in _run(rule, check, template, ctx, unit)
+                    ]
+                else:
+                    violations = []
+                    remaining: list[Resource | None] = []
+                    for unit in units:
+                        found, reads = _run_unit(rule, check, template, ctx, unit)
+                        violations += found
+                        if settling and not reads and _same_everywhere(template, found, unit):
+                            settled.update(map(id, found))
+                        else:
+                            remaining.append(unit)
+                    if remaining:
+                        unsettled.append((rule, check, remaining))
             except Exception as exc:  # a broken rule must not stop the other rules or files
                 failed.add(rule.id)
+                completed[rule.id] = position
                 import traceback  # only on failure: its import costs start-up
 
                 where = traceback.extract_tb(exc.__traceback__)[-1]
@@ -127,17 +170,14 @@ def analyse(
                 )
                 continue
             for violation in violations:
-                message = rule.message.format_map(violation.args)
-                resource = template.resources.get(violation.logical_id or "")
-                if resource is not None and not ctx.is_certain(resource):
-                    # The resource exists only if a condition we cannot decide holds.
-                    message += f" (if condition `{resource.condition}` holds)"
-                key = (rule.id, violation.path, message)
-                hit = hits.get(key)
-                if hit is None:
-                    hits[key] = _Hit(rule, violation, message, [scenario])
-                elif hit.scenarios[-1] is not scenario:
-                    hit.scenarios.append(scenario)
+                key = record(rule, violation, ctx, scenario)
+                if settled and id(violation) in settled:
+                    everywhere.add(key)
+        if settling:
+            plan = unsettled
+    for key in everywhere:
+        hit = hits[key]
+        hit.scenarios = list(scenarios[: completed.get(hit.rule.id, len(scenarios))])
     findings = [_finding(template, hit, scenario_set.scenarios) for hit in hits.values()]
     findings.sort(key=lambda f: f.sort_key)
     return findings, diagnostics
@@ -145,13 +185,27 @@ def analyse(
 
 def _run_unit(
     rule: Rule, check: Any, template: Template, ctx: CheckContext, resource: Resource | None
-) -> list[Violation]:
-    """The rule's violations on one resource (or the template, for None)."""
+) -> tuple[list[Violation], frozenset[str]]:
+    """The rule's violations on one resource (or the template, for None), and the enumerated
+    parameters they depend on."""
     key = ("rule", rule.id, resource.logical_id if resource is not None else None)
-    violations: list[Violation] = ctx.reuse(
+    found: tuple[list[Violation], frozenset[str]] = ctx.reuse_traced(
         key, lambda: list(_run(rule, check, template, ctx, resource))
     )
-    return violations
+    return found
+
+
+def _same_everywhere(
+    template: Template, violations: list[Violation], unit: Resource | None
+) -> bool:
+    """Whether violations that read no enumerated parameter also read the same in every
+    scenario: a message says "if condition ... holds" by the condition of the resource it
+    names, which the unit read (through `is_active`) only for its own resource."""
+    for violation in violations:
+        resource = template.resources.get(violation.logical_id or "")
+        if resource is not None and resource.condition is not None and resource is not unit:
+            return False
+    return True
 
 
 def _run(
