@@ -138,3 +138,77 @@ def test_reads_behind_a_cached_value_count_for_its_later_users():
 
         ctx.reuse("user", user)
     assert runs == 2  # once per value of Size, although its own read was a cache hit
+
+
+def _rule_with_check(monkeypatch, check) -> object:
+    """A resource rule on SQS queues whose Python check is `check`."""
+    import dataclasses
+    import sys
+    import types
+
+    from iaclint.policy import registry
+
+    module = types.ModuleType("tests_scenario_check")
+    module.check = check
+    monkeypatch.setitem(sys.modules, "tests_scenario_check", module)
+    monkeypatch.setitem(registry.CHECKS, "scenario_check", "tests_scenario_check:check")
+    base = next(r for r in RULES if r.scope == "resource" and "python" in r.check)
+    return dataclasses.replace(
+        base,
+        id="TST001",
+        resource_types=("AWS::SQS::Queue",),
+        check={"python": "scenario_check"},
+        message="`{resource}` checked",
+    )
+
+
+def test_a_unit_that_reads_no_parameter_is_visited_once(monkeypatch):
+    from iaclint.policy.context import Violation
+
+    visits: dict[str, int] = {}
+
+    def check(resource, ctx):
+        visits[resource.logical_id] = visits.get(resource.logical_id, 0) + 1
+        if resource.logical_id == "Sized":
+            ctx.resolved_properties(resource)  # reads Size
+        yield Violation(resource.path, {"resource": resource.logical_id})
+
+    rule = _rule_with_check(monkeypatch, check)
+    template = build_template(load_text(TEMPLATE, "t.yaml"))
+    findings, _ = analyse(template, [rule], OPTIONS)
+    # Plain: settled in the first of the four scenarios; Sized: once per value of Size;
+    # ProdOnly: its condition reads Env, and it exists only with Env=prod
+    assert visits == {"Plain": 1, "Sized": 2, "ProdOnly": 1}
+    messages = sorted(f.message for f in findings)
+    assert messages == [
+        "`Plain` checked",
+        "`ProdOnly` checked (when Env=prod, Size=small or Env=prod, Size=big)",
+        "`Sized` checked",
+    ]
+    visits.clear()
+    assert (findings, []) == analyse(template, [rule], OPTIONS, reuse=False)
+
+
+def test_a_settled_finding_holds_only_in_the_scenarios_before_its_rule_failed(monkeypatch):
+    from iaclint.policy.context import Violation
+
+    def check(resource, ctx):
+        if (
+            resource.logical_id == "Sized"
+            and ctx.resolved_properties(resource)["QueueName"] == "big"
+        ):
+            raise ValueError("boom")
+        yield Violation(resource.path, {"resource": resource.logical_id})
+
+    rule = _rule_with_check(monkeypatch, check)
+    template = build_template(load_text(TEMPLATE, "t.yaml"))
+    findings, diagnostics = analyse(template, [rule], OPTIONS)
+    assert (findings, diagnostics) == analyse(template, [rule], OPTIONS, reuse=False)
+    # The scenarios run in the order of AllowedValues: (prod, small), then (prod, big), where
+    # the rule fails; Plain's finding, settled in the first, holds in that one only.
+    assert [d.code for d in diagnostics] == ["analysis-error"]
+    assert sorted(f.message for f in findings) == [
+        "`Plain` checked (when Env=prod, Size=small)",
+        "`ProdOnly` checked (when Env=prod, Size=small)",
+        "`Sized` checked (when Env=prod, Size=small)",
+    ]
