@@ -108,20 +108,6 @@ def analyse(
     everywhere: set[tuple[str, Path, str]] = set()
     completed: dict[str, int] = {}  # rule id -> scenarios it completed before it failed
 
-    def record(rule: Rule, violation: Violation, ctx: CheckContext, scenario: Scenario) -> Any:
-        message = rule.message.format_map(violation.args)
-        resource = template.resources.get(violation.logical_id or "")
-        if resource is not None and not ctx.is_certain(resource):
-            # The resource exists only if a condition we cannot decide holds.
-            message += f" (if condition `{resource.condition}` holds)"
-        key = (rule.id, violation.path, message)
-        hit = hits.get(key)
-        if hit is None:
-            hits[key] = _Hit(rule, violation, message, [scenario])
-        elif hit.scenarios[-1] is not scenario:
-            hit.scenarios.append(scenario)
-        return key
-
     for position, scenario in enumerate(scenarios):
         if not plan:
             break  # every unit was settled in the first scenario
@@ -132,7 +118,7 @@ def analyse(
         for rule, check, units in plan:
             if rule.id in failed:
                 continue
-            settled: set[int] = set()  # ids of the violations of settled units
+            settled: set[int] | None = None  # ids of the violations of settled units
             try:
                 if earlier is None:  # one scenario (or reuse off): nothing to trace
                     violations = [
@@ -147,6 +133,8 @@ def analyse(
                         found, reads = _run_unit(rule, check, template, ctx, unit)
                         violations += found
                         if settling and not reads and _same_everywhere(template, found, unit):
+                            if settled is None:
+                                settled = set()
                             settled.update(map(id, found))
                         else:
                             remaining.append(unit)
@@ -170,8 +158,18 @@ def analyse(
                 )
                 continue
             for violation in violations:
-                key = record(rule, violation, ctx, scenario)
-                if settled and id(violation) in settled:
+                message = rule.message.format_map(violation.args)
+                resource = template.resources.get(violation.logical_id or "")
+                if resource is not None and not ctx.is_certain(resource):
+                    # The resource exists only if a condition we cannot decide holds.
+                    message += f" (if condition `{resource.condition}` holds)"
+                key = (rule.id, violation.path, message)
+                hit = hits.get(key)
+                if hit is None:
+                    hits[key] = _Hit(rule, violation, message, [scenario])
+                elif hit.scenarios[-1] is not scenario:
+                    hit.scenarios.append(scenario)
+                if settled is not None and id(violation) in settled:
                     everywhere.add(key)
         if settling:
             plan = unsettled
