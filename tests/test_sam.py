@@ -209,6 +209,42 @@ def test_translates_once_per_template_whatever_the_scenarios(monkeypatch):
     assert len(calls) == 1
 
 
+def test_translation_leaves_the_template_data_unchanged():
+    """The translator changes the template it is given (Globals, implicit APIs, placeholders):
+    it gets a copy, in which a YAML alias is a copy of its own."""
+    import copy
+
+    from iaclint.load.reader import load_text
+    from iaclint.sam.translate import translate
+
+    text = """
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function: {Runtime: python3.12, Handler: app.handler, CodeUri: src/}
+Resources:
+  First:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment: &shared {Variables: {STAGE: prod}}
+      Events:
+        Get: {Type: Api, Properties: {Path: /, Method: get}}
+  Second:
+    Type: AWS::Serverless::Function
+    Properties:
+      Environment: *shared
+"""
+    data = load_text(text, "t.yaml").data
+    before = copy.deepcopy(data)
+    output = translate(data, {}, "us-east-1")
+    assert data == before
+    assert "ServerlessRestApi" in output["Resources"]  # the implicit API was added to a copy
+    environments = [
+        output["Resources"][name]["Properties"]["Environment"] for name in ("First", "Second")
+    ]
+    assert environments[0] == environments[1] == {"Variables": {"STAGE": "prod"}}
+    assert environments[0] is not environments[1]
+
+
 def test_policy_templates_expand_alike_in_every_translation():
     """The translator's policy-templates plugin is built once per process and shared."""
     from iaclint.sam.translate import translate
