@@ -83,3 +83,70 @@ def test_lookup_follows_a_dotted_path_as_defined(tree, parts):
     assert lookup(Focus(tree, ("Resources", "R")), dotted) == _lookup_reference(
         tree, ("Resources", "R"), dotted
     )
+
+
+def _declarative_cases():
+    """Every declarative rule of the pack on every resource of its types in its own fixtures
+    (bad, good, unknown, conditions), resolved in each scenario."""
+    from conftest import FIXTURES
+
+    from iaclint.graph.build import build_index, collect_references
+    from iaclint.load.document import LoadError
+    from iaclint.load.reader import load_path
+    from iaclint.model.build import NotATemplate, build_template
+    from iaclint.policy.context import CheckContext
+    from iaclint.policy.loader import builtin_rules_dir, load_rule_files
+    from iaclint.resolve.resolver import Resolver
+    from iaclint.resolve.scenarios import enumerate_scenarios
+
+    for rule in load_rule_files([builtin_rules_dir()]):
+        if "match" not in rule.check:
+            continue
+        for path in sorted((FIXTURES / "rules" / rule.id).glob("*.[jy]*")):
+            if path.name.endswith(".expect.yaml"):
+                continue
+            try:
+                template = build_template(load_path(str(path)))
+            except (LoadError, NotATemplate):
+                continue
+            references = collect_references(template)
+            index = build_index(template, references)
+            for scenario in enumerate_scenarios(template).scenarios:
+                resolver = Resolver(template, scenario)
+                ctx = CheckContext(template, scenario, resolver, references, lambda i=index: i)
+                if rule.scope == "template":
+                    yield rule, ctx, Focus(template.data, ())
+                    continue
+                for resource in template.resources.values():
+                    if resource.type in rule.resource_types and ctx.is_active(resource):
+                        yield rule, ctx, ctx.resolved_focus(resource)
+
+
+def test_compiled_checks_evaluate_as_the_evaluator_does():
+    from iaclint.policy.language import Evaluator, compile_check
+
+    compared = 0
+    for rule, ctx, focus in _declarative_cases():
+        compiled = compile_check(rule.check)
+        evaluator = Evaluator(ctx)
+        for node, function in ((rule.check["match"], compiled.match),
+                               (rule.check.get("unless"), compiled.unless)):  # fmt: skip
+            if node is None:
+                assert function is None
+                continue
+            assert function(evaluator, focus) == evaluator.evaluate(node, focus), rule.id
+            compared += 1
+    assert compared > 1000
+
+
+def test_a_malformed_node_fails_when_evaluated_as_before():
+    from iaclint.policy.language import Evaluator, compile_node
+
+    node = {"path": "Properties.X", "equals": 1, "exists": True}
+    evaluator = Evaluator(None)  # type: ignore[arg-type]
+    focus = Focus({"Properties": {"X": 1}}, ())
+    with pytest.raises(ValueError, match="exactly one comparator") as interpreted:
+        evaluator.evaluate(node, focus)
+    with pytest.raises(ValueError, match="exactly one comparator") as compiled:
+        compile_node(node)(evaluator, focus)
+    assert str(compiled.value) == str(interpreted.value)

@@ -12,7 +12,7 @@ from iaclint.graph.build import build_index, collect_references
 from iaclint.load.document import Diagnostic, Path
 from iaclint.model.template import Resource, Template
 from iaclint.policy.context import CheckContext, EarlierScenarios, Violation
-from iaclint.policy.language import Evaluator, Focus, Hit, Tri, iter_hits
+from iaclint.policy.language import CompiledCheck, Evaluator, Focus, Hit, Tri, iter_hits
 from iaclint.policy.rule import Rule
 from iaclint.policy.ruleset import RuleSet
 from iaclint.resolve.resolver import Resolver
@@ -76,7 +76,9 @@ def analyse(
     # A resource rule with nothing of its types in the template has nothing to check.
     selected = rule_set.applicable(targets)
     for rule in selected:
-        if "python" in rule.check:
+        if "python" not in rule.check:
+            checks[rule.id] = rule_set.compiled(rule)
+        else:
             check, problem = rule_set.check(rule)
             if problem is None:
                 checks[rule.id] = check
@@ -209,17 +211,20 @@ def _same_everywhere(
 def _run(
     rule: Rule, check: Any, template: Template, ctx: CheckContext, resource: Resource | None
 ) -> Iterable[Violation]:
+    """The rule's violations on one resource (or the template, for None); `check` is the
+    rule's Python check function or its compiled declarative check."""
+    declarative = type(check) is CompiledCheck
     if resource is None:
-        if check is not None:
+        if not declarative:
             yield from check(ctx)
             return
         focus = Focus(template.data, ())
-        for hit in iter_hits(Evaluator(ctx).evaluate(rule.check["match"], focus)):
+        for hit in iter_hits(check.match(Evaluator(ctx), focus)):
             yield Violation(hit.path, _message_args(None, hit), at_key=bool(hit.path))
         return
     if not ctx.is_active(resource):
         return
-    if check is not None:
+    if not declarative:
         for violation in check(resource, ctx):
             if violation.logical_id is None:
                 violation = Violation(
@@ -233,11 +238,10 @@ def _run(
         return
     evaluator = Evaluator(ctx)
     focus = ctx.resolved_focus(resource)
-    unless = rule.check.get("unless")
     # An exemption that might apply (TRUE or UNKNOWN) means no finding.
-    if unless is not None and evaluator.evaluate(unless, focus).truth is not Tri.FALSE:
+    if check.unless is not None and check.unless(evaluator, focus).truth is not Tri.FALSE:
         return
-    for hit in iter_hits(evaluator.evaluate(rule.check["match"], focus)):
+    for hit in iter_hits(check.match(evaluator, focus)):
         yield Violation(
             hit.path, _message_args(resource, hit), resource.logical_id, at_key=hit.at_key
         )

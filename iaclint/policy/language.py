@@ -549,3 +549,208 @@ def _traced(value: Any, ctx: CheckContext) -> bool:
 
 def iter_hits(result: Result) -> Iterable[Hit]:
     return result.hits if result.truth is Tri.TRUE else ()
+
+
+# -- compiled checks ---------------------------------------------------------------------
+# A rule's nodes are evaluated for every resource of its types in every scenario. Compiled
+# once per rule set, each node is a function that has already decided its kind, comparator
+# and paths; it evaluates exactly as `Evaluator.evaluate` does on the same node (the nodes
+# it does not specialise call the evaluator's own methods).
+
+Compiled = Callable[[Evaluator, Focus], Result]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CompiledCheck:
+    """A declarative check: `match`, and the `unless` exemption if it has one."""
+
+    match: Compiled
+    unless: Compiled | None
+
+
+def compile_check(check: dict[str, Any]) -> CompiledCheck:
+    unless = check.get("unless")
+    return CompiledCheck(
+        compile_node(check["match"]), None if unless is None else compile_node(unless)
+    )
+
+
+def compile_node(node: dict[str, Any]) -> Compiled:
+    """`lambda evaluator, focus: evaluator.evaluate(node, focus)`, decided once."""
+    inner = _compile_kind(node)
+    report = node.get("report")
+    if report is None:
+        return inner
+
+    def reported(evaluator: Evaluator, focus: Focus) -> Result:
+        result = inner(evaluator, focus)
+        if result.truth is not Tri.TRUE:
+            return result
+        value, path = lookup(focus, report)
+        if value is ABSENT:
+            where = evaluator._nearest_present(focus, report)
+            return Result(Tri.TRUE, (Hit(where, value, True),))
+        return Result(Tri.TRUE, (Hit(path, value),))
+
+    return reported
+
+
+def _compile_kind(node: dict[str, Any]) -> Compiled:
+    if "all" in node:
+        return _compile_all([compile_node(child) for child in node["all"]])
+    if "any" in node:
+        return _compile_any([compile_node(child) for child in node["any"]])
+    if "not" in node:
+        return _compile_not(compile_node(node["not"]), node["not"].get("path"))
+    if "each" in node or "every" in node:
+        return _compile_items(node)
+    if "port_covers" in node:
+        return _compile_port_covers(node.get("path", ""), node["port_covers"])
+    if "related" in node:
+        spec = node["related"]
+        return lambda evaluator, focus: evaluator._related(spec, focus)
+    if "count" in node:
+        spec = node["count"]
+        return lambda evaluator, focus: evaluator._count(spec, focus)
+    if "python" in node:
+        name = node["python"]
+
+        def predicate(evaluator: Evaluator, focus: Focus) -> Result:
+            from iaclint.policy.registry import get_predicate
+
+            return get_predicate(name)(evaluator, focus, node)  # type: ignore[no-any-return]
+
+        return predicate
+    return _compile_leaf(node)
+
+
+def _compile_all(children: list[Compiled]) -> Compiled:
+    def all_of(evaluator: Evaluator, focus: Focus) -> Result:
+        hits: tuple[Hit, ...] = ()
+        unknown = False
+        for child in children:
+            result = child(evaluator, focus)
+            truth = result.truth
+            if truth is Tri.FALSE:
+                return FALSE
+            if truth is Tri.UNKNOWN:
+                unknown = True
+            elif not hits:
+                hits = result.hits
+        return UNKNOWN if unknown else Result(Tri.TRUE, hits)
+
+    return all_of
+
+
+def _compile_any(children: list[Compiled]) -> Compiled:
+    def any_of(evaluator: Evaluator, focus: Focus) -> Result:
+        unknown = False
+        for child in children:
+            result = child(evaluator, focus)
+            if result.truth is Tri.TRUE:
+                return result
+            if result.truth is Tri.UNKNOWN:
+                unknown = True
+        return UNKNOWN if unknown else FALSE
+
+    return any_of
+
+
+def _compile_not(inner: Compiled, primary: str | None) -> Compiled:
+    def negated(evaluator: Evaluator, focus: Focus) -> Result:
+        truth = inner(evaluator, focus).truth
+        if truth is Tri.TRUE:
+            return FALSE
+        if truth is Tri.UNKNOWN:
+            return UNKNOWN
+        if not primary:
+            # e.g. `not: {related: ...}`: the resource itself is the problem
+            return Result(Tri.TRUE, (Hit(evaluator._type_path(focus), ABSENT, True),))
+        value, path = lookup(focus, primary)
+        if value is ABSENT:
+            where = evaluator._nearest_present(focus, primary)
+            return Result(Tri.TRUE, (Hit(where, value, True),))
+        return Result(Tri.TRUE, (Hit(path, value),))
+
+    return negated
+
+
+def _compile_items(node: dict[str, Any]) -> Compiled:
+    every = "every" in node
+    dotted = node["every" if every else "each"]
+    where = compile_node(node.get("where", {"exists": True}))
+
+    def items_of(evaluator: Evaluator, focus: Focus) -> Result:
+        value, path = lookup(focus, dotted)
+        if isinstance(value, Unknown):
+            return UNKNOWN
+        if value is ABSENT:
+            return FALSE
+        is_list = isinstance(value, list)
+        items = value if is_list else [value]
+        hits: list[Hit] = []
+        unknown = False
+        false = False
+        for index, item in enumerate(items):
+            item_path = child_source(value, path, index) if is_list else path
+            if isinstance(item, Unknown):
+                unknown = True
+                continue
+            result = where(evaluator, Focus(item, item_path, focus.resource))
+            if result.truth is Tri.TRUE:
+                hits.extend(result.hits or (Hit(item_path, item),))
+            elif result.truth is Tri.UNKNOWN:
+                unknown = True
+            else:
+                false = True
+        if every:
+            if false or not items:
+                return FALSE
+            return UNKNOWN if unknown else Result(Tri.TRUE, tuple(hits[:1]))
+        if hits:
+            return Result(Tri.TRUE, tuple(hits))
+        return UNKNOWN if unknown else FALSE
+
+    return items_of
+
+
+def _compile_port_covers(dotted: str, port: int | str) -> Compiled:
+    def covers(evaluator: Evaluator, focus: Focus) -> Result:
+        value, path = lookup(focus, dotted)
+        truth = port_covers(value, port)
+        return Result(truth, (Hit(path, value),)) if truth is Tri.TRUE else Result(truth)
+
+    return covers
+
+
+def _compile_leaf(node: dict[str, Any]) -> Compiled:
+    ops = [key for key in node if key in _COMPARATORS]
+    if len(ops) != 1:
+        problem = f"a check node needs exactly one comparator, got {sorted(node)}"
+
+        def malformed(evaluator: Evaluator, focus: Focus) -> Result:
+            raise ValueError(problem)
+
+        return malformed
+    op = ops[0]
+    arg = node[op]
+    dotted = node.get("path", "")
+    is_exists = op == "exists"
+    # The truth where the path is missing: `exists: false` holds; others per `if_missing`.
+    when_missing = _tri(not arg) if is_exists else _tri(bool(node.get("if_missing", False)))
+
+    def leaf(evaluator: Evaluator, focus: Focus) -> Result:
+        value, path = lookup(focus, dotted)
+        if value is ABSENT:
+            if when_missing is Tri.TRUE:
+                where = evaluator._nearest_present(focus, dotted)
+                return Result(Tri.TRUE, (Hit(where, ABSENT, True),))
+            return FALSE
+        if is_exists and isinstance(value, Unknown):
+            return Result(_tri(bool(arg)), (Hit(path, value),))
+        truth = _compare(op, arg, value, node)
+        if truth is Tri.TRUE:
+            return Result(Tri.TRUE, (Hit(path, value),))
+        return FALSE if truth is Tri.FALSE else UNKNOWN
+
+    return leaf

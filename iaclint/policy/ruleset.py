@@ -15,6 +15,7 @@ from iaclint.policy.rule import Rule
 
 if TYPE_CHECKING:
     from iaclint.model.template import Resource
+    from iaclint.policy.language import CompiledCheck
 
 T = TypeVar("T")
 
@@ -26,6 +27,7 @@ class RuleSet(Sequence[Rule]):
     __slots__ = (
         "_by_type",
         "_checks",
+        "_compiled",
         "_derived",
         "_position",
         "_rules",
@@ -45,6 +47,7 @@ class RuleSet(Sequence[Rule]):
         self._by_type = {name: tuple(found) for name, found in by_type.items()}
         self._template_rules = tuple(rule for rule in self._rules if rule.scope == "template")
         self._checks: dict[str, tuple[Any, str | None]] = {}
+        self._compiled: dict[str, CompiledCheck] = {}
         self._derived: dict[str, Any] = {}
 
     @classmethod
@@ -100,6 +103,15 @@ class RuleSet(Sequence[Rule]):
             except (KeyError, ImportError, AttributeError) as exc:
                 found = (None, f"{type(exc).__name__}: {exc}")
             self._checks[rule.id] = found
+        return found
+
+    def compiled(self, rule: Rule) -> CompiledCheck:
+        """The rule's declarative check (`match`, `unless`), compiled once."""
+        found = self._compiled.get(rule.id)
+        if found is None:
+            from iaclint.policy.language import compile_check
+
+            found = self._compiled[rule.id] = compile_check(rule.check)
         return found
 
     def derived(self, key: str, compute: Callable[[RuleSet], T]) -> T:
