@@ -175,6 +175,7 @@ class _Lanes:
             else:
                 (sam if _looks_like_sam(job.candidate.path) else plain).append(index)
         self.queue = _Queue(sam, plain)
+        self.sam_jobs = frozenset(sam)
 
     def run(self) -> Iterator[FileResult]:
         lanes = [_WorkerLane(self, sam_lane=number == 0) for number in range(self._workers)]
@@ -193,6 +194,11 @@ class _Lanes:
                     index = None
                     if result is None:
                         index = self.queue.take(sam_lane=False)
+                        if index is None:
+                            # The queue is empty: rather than wait for jobs a worker holds
+                            # but has not started, check one here.
+                            stolen = (lane.steal() for lane in lanes)
+                            index = next((i for i in stolen if i is not None), None)
                         if index is None and any(lane.busy for lane in lanes):
                             self.lock.wait()  # a worker finishes or dies: look again
                             continue
@@ -246,6 +252,16 @@ class _WorkerLane:
     def stop(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def steal(self) -> int | None:
+        """The last job this worker holds and has not started, taken back (under the lock);
+        never a SAM template, which would make this process import the translator too."""
+        for position in range(len(self._held) - 1, 0, -1):  # the first one is running
+            index, future = self._held[position]
+            if index not in self._lanes.sam_jobs and future.cancel():
+                del self._held[position]
+                return index
+        return None
 
     def _feed(self) -> None:
         from concurrent.futures.process import BrokenProcessPool
