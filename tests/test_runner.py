@@ -194,3 +194,43 @@ def test_the_queue_gives_each_lane_its_own_list_first():
     assert [queue.take(sam_lane=True) for _ in range(3)] == [1, 2, 5]
     queue.give_back(2, sam_lane=True)
     assert [queue.take(sam_lane=False) for _ in range(4)] == [4, 2, None, None]
+
+
+# Runs iaclint in a child process whose worker takes 0.5 s for every file, and prints to
+# standard error the file each process checked.
+_SLOW_WORKER = """
+import os, sys, time
+import iaclint.pipeline as pipeline
+main_pid = os.getpid()
+real = pipeline.lint_file
+def lint_file(candidate, *args, **kwargs):
+    here = os.getpid() == main_pid
+    if not here:
+        time.sleep(0.5)
+    print("main" if here else "worker", candidate.path, file=sys.stderr, flush=True)
+    return real(candidate, *args, **kwargs)
+pipeline.lint_file = lint_file
+from iaclint.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_the_main_process_takes_back_jobs_a_slow_worker_has_not_started(project):
+    import subprocess
+    import sys
+
+    def run(*args: str) -> tuple[str, list[str]]:
+        done = subprocess.run(
+            [sys.executable, "-c", _SLOW_WORKER, *args], capture_output=True, text=True, timeout=240
+        )
+        return done.stdout, done.stderr.splitlines()
+
+    out, checked = run("check", "--no-cache", "--jobs", "2", str(project))
+    files = [line.split(" ", 1)[1] for line in checked]
+    assert len(files) == len(set(files)) > 6  # each file checked once
+    worker = [line for line in checked if line.startswith("worker ")]
+    # The worker was handed six jobs at the start; the main process, done with the rest long
+    # before the worker with its first two, took back those it had not started (all but the
+    # two already passed to the worker process; more if this machine is slow).
+    assert 1 <= len(worker) <= 4, checked
+    assert out == run("check", "--no-cache", "--jobs", "1", str(project))[0]
