@@ -266,6 +266,45 @@ def port_covers(item: Any, port: int | str) -> Tri:
     return _tri(low_n <= float(port) <= high_n)
 
 
+def _each(
+    value: Any,
+    path: Path,
+    every: bool,
+    resource: Resource | None,
+    evaluate_where: Callable[[Focus], Result],
+) -> Result:
+    """`each` (some item matches `where`; every match is a hit) or `every` (all items do)
+    over the value found at the node's path."""
+    if isinstance(value, Unknown):
+        return UNKNOWN
+    if value is ABSENT:
+        return FALSE
+    is_list = isinstance(value, list)
+    items = value if is_list else [value]
+    hits: list[Hit] = []
+    unknown = False
+    false = False
+    for index, item in enumerate(items):
+        item_path = child_source(value, path, index) if is_list else path
+        if isinstance(item, Unknown):
+            unknown = True
+            continue
+        result = evaluate_where(Focus(item, item_path, resource))
+        if result.truth is Tri.TRUE:
+            hits.extend(result.hits or (Hit(item_path, item),))
+        elif result.truth is Tri.UNKNOWN:
+            unknown = True
+        else:
+            false = True
+    if every:
+        if false or not items:
+            return FALSE
+        return UNKNOWN if unknown else Result(Tri.TRUE, tuple(hits[:1]))
+    if hits:
+        return Result(Tri.TRUE, tuple(hits))
+    return UNKNOWN if unknown else FALSE
+
+
 class Evaluator:
     """Evaluates `match` nodes for one resource (or the template) in one scenario."""
 
@@ -276,10 +315,7 @@ class Evaluator:
         result = self._evaluate(node, focus)
         report = node.get("report")
         if report is not None and result.truth is Tri.TRUE:
-            value, path = lookup(focus, report)
-            if value is ABSENT:
-                return Result(Tri.TRUE, (Hit(self._nearest_present(focus, report), value, True),))
-            return Result(Tri.TRUE, (Hit(path, value),))
+            return self._true_at(focus, report)
         return result
 
     def _evaluate(self, node: dict[str, Any], focus: Focus) -> Result:
@@ -294,12 +330,7 @@ class Evaluator:
                 if not primary:
                     # e.g. `not: {related: ...}`: the resource itself is the problem
                     return Result(Tri.TRUE, (Hit(self._type_path(focus), ABSENT, True),))
-                value, path = lookup(focus, primary)
-                if value is ABSENT:
-                    return Result(
-                        Tri.TRUE, (Hit(self._nearest_present(focus, primary), value, True),)
-                    )
-                return Result(Tri.TRUE, (Hit(path, value),))
+                return self._true_at(focus, primary)
             return Result(~inner.truth)
         if "each" in node or "every" in node:
             return self._items(node, focus)
@@ -316,6 +347,14 @@ class Evaluator:
 
             return get_predicate(node["python"])(self, focus, node)  # type: ignore[no-any-return]
         return self._leaf(node, focus)
+
+    def _true_at(self, focus: Focus, dotted: str) -> Result:
+        """TRUE, pointing at the value at `dotted`, or at the key of its deepest present
+        parent when it is missing."""
+        value, path = lookup(focus, dotted)
+        if value is ABSENT:
+            return Result(Tri.TRUE, (Hit(self._nearest_present(focus, dotted), value, True),))
+        return Result(Tri.TRUE, (Hit(path, value),))
 
     def _type_path(self, focus: Focus) -> Path:
         return (*focus.resource.path, "Type") if focus.resource is not None else focus.path
@@ -362,34 +401,8 @@ class Evaluator:
     def _items(self, node: dict[str, Any], focus: Focus) -> Result:
         every = "every" in node
         value, path = lookup(focus, node["every" if every else "each"])
-        if isinstance(value, Unknown):
-            return UNKNOWN
-        if value is ABSENT:
-            return FALSE
-        items = value if isinstance(value, list) else [value]
         where = node.get("where", {"exists": True})
-        hits: list[Hit] = []
-        unknown = False
-        false = False
-        for index, item in enumerate(items):
-            item_path = child_source(value, path, index) if isinstance(value, list) else path
-            if isinstance(item, Unknown):
-                unknown = True
-                continue
-            result = self.evaluate(where, Focus(item, item_path, focus.resource))
-            if result.truth is Tri.TRUE:
-                hits.extend(result.hits or (Hit(item_path, item),))
-            elif result.truth is Tri.UNKNOWN:
-                unknown = True
-            else:
-                false = True
-        if every:
-            if false or not items:
-                return FALSE
-            return UNKNOWN if unknown else Result(Tri.TRUE, tuple(hits[:1]))
-        if hits:
-            return Result(Tri.TRUE, tuple(hits))
-        return UNKNOWN if unknown else FALSE
+        return _each(value, path, every, focus.resource, lambda item: self.evaluate(where, item))
 
     def _leaf(self, node: dict[str, Any], focus: Focus) -> Result:
         ops = [key for key in node if key in _COMPARATORS]
@@ -584,13 +597,7 @@ def compile_node(node: dict[str, Any]) -> Compiled:
 
     def reported(evaluator: Evaluator, focus: Focus) -> Result:
         result = inner(evaluator, focus)
-        if result.truth is not Tri.TRUE:
-            return result
-        value, path = lookup(focus, report)
-        if value is ABSENT:
-            where = evaluator._nearest_present(focus, report)
-            return Result(Tri.TRUE, (Hit(where, value, True),))
-        return Result(Tri.TRUE, (Hit(path, value),))
+        return evaluator._true_at(focus, report) if result.truth is Tri.TRUE else result
 
     return reported
 
@@ -666,11 +673,7 @@ def _compile_not(inner: Compiled, primary: str | None) -> Compiled:
         if not primary:
             # e.g. `not: {related: ...}`: the resource itself is the problem
             return Result(Tri.TRUE, (Hit(evaluator._type_path(focus), ABSENT, True),))
-        value, path = lookup(focus, primary)
-        if value is ABSENT:
-            where = evaluator._nearest_present(focus, primary)
-            return Result(Tri.TRUE, (Hit(where, value, True),))
-        return Result(Tri.TRUE, (Hit(path, value),))
+        return evaluator._true_at(focus, primary)
 
     return negated
 
@@ -682,34 +685,7 @@ def _compile_items(node: dict[str, Any]) -> Compiled:
 
     def items_of(evaluator: Evaluator, focus: Focus) -> Result:
         value, path = lookup(focus, dotted)
-        if isinstance(value, Unknown):
-            return UNKNOWN
-        if value is ABSENT:
-            return FALSE
-        is_list = isinstance(value, list)
-        items = value if is_list else [value]
-        hits: list[Hit] = []
-        unknown = False
-        false = False
-        for index, item in enumerate(items):
-            item_path = child_source(value, path, index) if is_list else path
-            if isinstance(item, Unknown):
-                unknown = True
-                continue
-            result = where(evaluator, Focus(item, item_path, focus.resource))
-            if result.truth is Tri.TRUE:
-                hits.extend(result.hits or (Hit(item_path, item),))
-            elif result.truth is Tri.UNKNOWN:
-                unknown = True
-            else:
-                false = True
-        if every:
-            if false or not items:
-                return FALSE
-            return UNKNOWN if unknown else Result(Tri.TRUE, tuple(hits[:1]))
-        if hits:
-            return Result(Tri.TRUE, tuple(hits))
-        return UNKNOWN if unknown else FALSE
+        return _each(value, path, every, focus.resource, lambda item: where(evaluator, item))
 
     return items_of
 
