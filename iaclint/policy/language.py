@@ -28,11 +28,6 @@ class Tri(Enum):
     FALSE = "false"
     UNKNOWN = "unknown"
 
-    def __invert__(self) -> Tri:
-        if self is Tri.UNKNOWN:
-            return self
-        return Tri.FALSE if self is Tri.TRUE else Tri.TRUE
-
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -305,48 +300,16 @@ def _each(
     return UNKNOWN if unknown else FALSE
 
 
+# A compiled node: its result for the evaluator's scenario and a focus.
+Compiled = Callable[["Evaluator", Focus], Result]
+
+
 class Evaluator:
-    """Evaluates `match` nodes for one resource (or the template) in one scenario."""
+    """What compiled nodes need of one scenario: its context, the graph queries and where a
+    missing property is reported."""
 
     def __init__(self, ctx: CheckContext) -> None:
         self.ctx = ctx
-
-    def evaluate(self, node: dict[str, Any], focus: Focus) -> Result:
-        result = self._evaluate(node, focus)
-        report = node.get("report")
-        if report is not None and result.truth is Tri.TRUE:
-            return self._true_at(focus, report)
-        return result
-
-    def _evaluate(self, node: dict[str, Any], focus: Focus) -> Result:
-        if "all" in node:
-            return self._all(node["all"], focus)
-        if "any" in node:
-            return self._any(node["any"], focus)
-        if "not" in node:
-            inner = self.evaluate(node["not"], focus)
-            if inner.truth is Tri.FALSE:
-                primary = node["not"].get("path")
-                if not primary:
-                    # e.g. `not: {related: ...}`: the resource itself is the problem
-                    return Result(Tri.TRUE, (Hit(self._type_path(focus), ABSENT, True),))
-                return self._true_at(focus, primary)
-            return Result(~inner.truth)
-        if "each" in node or "every" in node:
-            return self._items(node, focus)
-        if "port_covers" in node:
-            value, path = lookup(focus, node.get("path", ""))
-            truth = port_covers(value, node["port_covers"])
-            return Result(truth, (Hit(path, value),) if truth is Tri.TRUE else ())
-        if "related" in node:
-            return self._related(node["related"], focus)
-        if "count" in node:
-            return self._count(node["count"], focus)
-        if "python" in node:
-            from iaclint.policy.registry import get_predicate
-
-            return get_predicate(node["python"])(self, focus, node)  # type: ignore[no-any-return]
-        return self._leaf(node, focus)
 
     def _true_at(self, focus: Focus, dotted: str) -> Result:
         """TRUE, pointing at the value at `dotted`, or at the key of its deepest present
@@ -374,55 +337,6 @@ class Evaluator:
                     return self._type_path(focus)  # a missing property points at the Type line
                 return path
         return self._type_path(focus)
-
-    def _all(self, nodes: list[dict[str, Any]], focus: Focus) -> Result:
-        hits: tuple[Hit, ...] = ()
-        unknown = False
-        for child in nodes:
-            result = self.evaluate(child, focus)
-            if result.truth is Tri.FALSE:
-                return FALSE
-            if result.truth is Tri.UNKNOWN:
-                unknown = True
-            elif not hits:
-                hits = result.hits
-        return UNKNOWN if unknown else Result(Tri.TRUE, hits)
-
-    def _any(self, nodes: list[dict[str, Any]], focus: Focus) -> Result:
-        unknown = False
-        for child in nodes:
-            result = self.evaluate(child, focus)
-            if result.truth is Tri.TRUE:
-                return result
-            if result.truth is Tri.UNKNOWN:
-                unknown = True
-        return UNKNOWN if unknown else FALSE
-
-    def _items(self, node: dict[str, Any], focus: Focus) -> Result:
-        every = "every" in node
-        value, path = lookup(focus, node["every" if every else "each"])
-        where = node.get("where", {"exists": True})
-        return _each(value, path, every, focus.resource, lambda item: self.evaluate(where, item))
-
-    def _leaf(self, node: dict[str, Any], focus: Focus) -> Result:
-        ops = [key for key in node if key in _COMPARATORS]
-        if len(ops) != 1:
-            raise ValueError(f"a check node needs exactly one comparator, got {sorted(node)}")
-        op = ops[0]
-        value, path = lookup(focus, node.get("path", ""))
-        if value is ABSENT:
-            if op == "exists":
-                truth = _tri(not node["exists"])
-            else:
-                truth = _tri(bool(node.get("if_missing", False)))
-            if truth is Tri.TRUE:
-                where = self._nearest_present(focus, node.get("path", ""))
-                return Result(truth, (Hit(where, ABSENT, True),))
-            return Result(truth)
-        if isinstance(value, Unknown) and op == "exists":
-            return Result(_tri(bool(node["exists"])), (Hit(path, value),))
-        truth = _compare(op, node[op], value, node)
-        return Result(truth, (Hit(path, value),) if truth is Tri.TRUE else ())
 
     # -- graph ---------------------------------------------------------------------
     def related_resources(self, spec: dict[str, Any], focus: Focus) -> tuple[list[Resource], bool]:
@@ -462,26 +376,26 @@ class Evaluator:
             and _untraced_unknown(lookup(ctx.resolved_focus(other), f"Properties.{via}")[0], ctx)
         ]
 
-    def _related(self, spec: dict[str, Any], focus: Focus) -> Result:
+    def _related(self, spec: dict[str, Any], focus: Focus, where: Compiled | None) -> Result:
         found, maybe = self.related_resources(spec, focus)
-        where = spec.get("where")
         unknown = maybe
         for other in found:
             if where is None:
                 return Result(Tri.TRUE, (Hit(focus.path, focus.value),))
-            result = self.evaluate(where, self.ctx.resolved_focus(other))
+            result = where(self, self.ctx.resolved_focus(other))
             if result.truth is Tri.TRUE:
                 return Result(Tri.TRUE, (Hit(focus.path, focus.value),))
             if result.truth is Tri.UNKNOWN:
                 unknown = True
         return UNKNOWN if unknown else FALSE
 
-    def _count(self, spec: dict[str, Any], focus: Focus) -> Result:
+    def _count(self, spec: dict[str, Any], focus: Focus, wheres: list[Compiled | None]) -> Result:
         """Counts are intervals: a resource whose condition cannot be decided may or may
-        not exist, so the rule fires only when even the lowest possible total does."""
+        not exist, so the rule fires only when even the lowest possible total does.
+        `wheres` holds each term's compiled `where`, if it has one."""
         low = high = 0.0
-        for term in spec["sum"]:
-            interval = self._count_term(term, focus)
+        for term, where in zip(spec["sum"], wheres, strict=True):
+            interval = self._count_term(term, focus, where)
             if interval is None:
                 return UNKNOWN
             low, high = low + interval[0], high + interval[1]
@@ -495,7 +409,9 @@ class Evaluator:
             hit_path = (spec["report_section"],)
         return Result(at_low, (Hit(hit_path, shown),) if at_low is Tri.TRUE else ())
 
-    def _count_term(self, term: dict[str, Any], focus: Focus) -> tuple[float, float] | None:
+    def _count_term(
+        self, term: dict[str, Any], focus: Focus, where: Compiled | None
+    ) -> tuple[float, float] | None:
         if "items" in term:
             value, _ = lookup(focus, term["items"])
             if value is ABSENT:
@@ -504,8 +420,8 @@ class Evaluator:
                 return None
             if not isinstance(value, list):
                 return (1.0, 1.0)
-            if "where" in term:
-                matching = self._count_matching(value, focus, term["where"])
+            if where is not None:
+                matching = self._count_matching(value, focus, where)
                 return None if matching is None else (matching, matching)
             return (float(len(value)), float(len(value)))
         if "related" in term:
@@ -534,12 +450,10 @@ class Evaluator:
             return (low, high)
         raise ValueError(f"unknown count term {sorted(term)}")
 
-    def _count_matching(
-        self, items: list[Any], focus: Focus, where: dict[str, Any]
-    ) -> float | None:
+    def _count_matching(self, items: list[Any], focus: Focus, where: Compiled) -> float | None:
         count = 0.0
         for index, item in enumerate(items):
-            result = self.evaluate(where, Focus(item, (*focus.path, index), focus.resource))
+            result = where(self, Focus(item, (*focus.path, index), focus.resource))
             if result.truth is Tri.UNKNOWN:
                 return None
             count += result.truth is Tri.TRUE
@@ -566,11 +480,8 @@ def iter_hits(result: Result) -> Iterable[Hit]:
 
 # -- compiled checks ---------------------------------------------------------------------
 # A rule's nodes are evaluated for every resource of its types in every scenario. Compiled
-# once per rule set, each node is a function that has already decided its kind, comparator
-# and paths; it evaluates exactly as `Evaluator.evaluate` does on the same node (the nodes
-# it does not specialise call the evaluator's own methods).
-
-Compiled = Callable[[Evaluator, Focus], Result]
+# once per rule set, each node is a function of the evaluator (the scenario's context) and
+# the focus that has already decided its kind, comparator and paths.
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -589,7 +500,8 @@ def compile_check(check: dict[str, Any]) -> CompiledCheck:
 
 
 def compile_node(node: dict[str, Any]) -> Compiled:
-    """`lambda evaluator, focus: evaluator.evaluate(node, focus)`, decided once."""
+    """The node as a function of the evaluator and the focus: its result there (see
+    docs/rule-language.md), with what the node alone decides decided once."""
     inner = _compile_kind(node)
     report = node.get("report")
     if report is None:
@@ -615,10 +527,15 @@ def _compile_kind(node: dict[str, Any]) -> Compiled:
         return _compile_port_covers(node.get("path", ""), node["port_covers"])
     if "related" in node:
         spec = node["related"]
-        return lambda evaluator, focus: evaluator._related(spec, focus)
+        where = compile_node(spec["where"]) if "where" in spec else None
+        return lambda evaluator, focus: evaluator._related(spec, focus, where)
     if "count" in node:
         spec = node["count"]
-        return lambda evaluator, focus: evaluator._count(spec, focus)
+        wheres = [
+            compile_node(term["where"]) if "items" in term and "where" in term else None
+            for term in spec["sum"]
+        ]
+        return lambda evaluator, focus: evaluator._count(spec, focus, wheres)
     if "python" in node:
         name = node["python"]
 
