@@ -64,3 +64,49 @@ def test_jsonschema_only_for_a_template_with_schema_problems():
     assert "iaclint.schemas.precheck" in valid and "jsonschema" not in valid
     invalid = _imported("check", "--no-cache", fixture_path("rules", "VAL004", "bad.yaml"))
     assert "jsonschema" in invalid
+
+
+_PYYAML_USES = """
+import sys
+if sys.argv[1] == "iaclint":
+    import os
+    from iaclint.__main__ import main
+    main(["check", "--no-cache", "-q", "--output", os.devnull, sys.argv[2]])
+import re
+import yaml
+print(type(yaml.reader.Reader.NON_PRINTABLE).__name__, re.compile is re._compile, file=sys.stderr)
+documents = [
+    "a: [1, 2.5, true, ~, 2001-12-14, 0x1F, 1_000, .inf, yes, 'x', 12:30:00, 0o17]\\nb: &x {c: 1}",
+    "a: \\x07",
+    "<<: {a: 1}\\nb: 2",
+    "a: =",
+]
+for document in documents:
+    for loader in (yaml.SafeLoader, yaml.CSafeLoader):
+        try:
+            print(repr(yaml.load(document, Loader=loader)))
+        except yaml.YAMLError as exc:
+            print("error", exc)
+print(yaml.safe_dump({"a": [1, "2001-12-14", "yes", None, 1.5]}))
+"""
+
+
+def _pyyaml_uses(importer: str) -> tuple[str, str]:
+    result = subprocess.run(
+        [sys.executable, "-c", _PYYAML_USES, importer, fixture_path("examples", "web-stack.yaml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    return result.stdout, result.stderr
+
+
+def test_pyyaml_patterns_are_compiled_on_first_use_and_behave_the_same():
+    through_iaclint, state = _pyyaml_uses("iaclint")
+    # the pure-Python reader's pattern is never compiled in a check; re.compile is restored
+    assert state.split() == ["PatternOnFirstUse", "False"]
+    assert "error unacceptable character #x0007" in through_iaclint
+    plain, plain_state = _pyyaml_uses("plain")
+    assert plain_state.split() == ["Pattern", "False"]
+    assert through_iaclint == plain

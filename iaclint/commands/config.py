@@ -19,7 +19,7 @@ def run_config(show: bool, path: str | None) -> int:
     except UsageError as exc:
         sys.stderr.write(f"iaclint: {exc}\n")
         return USAGE
-    import yaml
+    from iaclint.pyyaml import yaml
 
     source = setup.config.name if setup.config.source else "none found; defaults"
     sys.stdout.write(f"# configuration: {source}\n")

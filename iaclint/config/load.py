@@ -107,7 +107,7 @@ def _read(path: str) -> dict[str, Any]:
         if table is None:
             raise ConfigError(f"{shown}: has no [tool.iaclint] table")
         return table
-    import yaml
+    from iaclint.pyyaml import yaml
 
     try:
         data = yaml.load(raw.decode("utf-8"), Loader=yaml.CSafeLoader)

@@ -10,11 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import yaml
-from yaml.constructor import SafeConstructor
-from yaml.resolver import Resolver
-
 from iaclint.load.document import Path, Span, SpanIndex
+from iaclint.pyyaml import yaml
 
 MAX_DEPTH = 256
 MAX_ALIAS_EXPANSION = 100_000
@@ -101,8 +98,8 @@ class _Scalars:
     """Turns a scalar event into a Python value, YAML 1.1 rules (as CloudFormation's parser)."""
 
     def __init__(self) -> None:
-        self._resolver = Resolver()
-        self._constructor = SafeConstructor()
+        self._resolver = yaml.resolver.Resolver()
+        self._constructor = yaml.constructor.SafeConstructor()
         self._plain: dict[str, Any] = {}
         # A plain scalar can be other than a string only if it starts with one of these
         # (`true`, `1.5`, `~`, ...); most keys and names do not. (PyYAML files resolvers

@@ -7,11 +7,10 @@ import os
 from collections.abc import Iterator
 from typing import Any, Literal
 
-import yaml
-
 from iaclint.load.directives import CommentDirective, scan_directives
 from iaclint.load.document import Diagnostic, Document, LoadError, Span, SpanIndex
 from iaclint.load.events import BuildError, build
+from iaclint.pyyaml import yaml
 
 # CloudFormation accepts at most 1 MB from S3; anything far larger is not a template,
 # and reading it whole would only cost memory.

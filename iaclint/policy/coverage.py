@@ -10,10 +10,9 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-import yaml
-
 from iaclint.policy.loader import builtin_rules_dir, load_rule_files
 from iaclint.policy.rule import Rule
+from iaclint.pyyaml import yaml
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 EXCEPTIONS = DOCS / "coverage-exceptions"

@@ -6,9 +6,8 @@ import json
 import os
 from pathlib import Path
 
-import yaml
-
 from iaclint.policy.rule import Rule
+from iaclint.pyyaml import yaml
 
 
 class RuleFileError(Exception):
