@@ -234,3 +234,60 @@ def test_the_main_process_takes_back_jobs_a_slow_worker_has_not_started(project)
     # two already passed to the worker process; more if this machine is slow).
     assert 1 <= len(worker) <= 4, checked
     assert out == run("check", "--no-cache", "--jobs", "1", str(project))[0]
+
+
+def test_the_cache_follows_the_selection_the_levels_and_the_rule_files(
+    cli, project, tmp_path, monkeypatch
+):
+    """A cached result serves only the same rules: another selection, another level or an
+    edited rule file checks the file again, and the output shows the change."""
+    import iaclint.pipeline as pipeline
+    from iaclint.policy.loader import builtin_rules_dir
+
+    real = pipeline.lint_file
+    calls = []
+
+    def counting(*args, **kwargs):
+        calls.append(args[0].path)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("iaclint.pipeline.lint_file", counting)
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    custom = rules / "ORG001.yaml"
+    source = (builtin_rules_dir() / "ENC001.yaml").read_text()
+    custom.write_text(
+        source.replace("id: ENC001", "id: ORG001").replace("name: rds-", "name: org-")
+    )
+    template = str(project / "ENC001" / "bad.yaml")
+    selected = ("check", "--rules-dir", str(rules), "--select", "ENC001,ORG001", template)
+
+    first = cli(*selected)
+    assert "[ORG001]" in first[1] and "[ENC001]" in first[1] and len(calls) == 1
+    assert cli(*selected) == first and len(calls) == 1  # the same rules: from the cache
+
+    narrower = cli("check", "--rules-dir", str(rules), "--select", "ENC001", template)
+    assert "[ORG001]" not in narrower[1] and len(calls) == 2
+
+    config = tmp_path / "iaclint.yaml"
+    config.write_text("severity:\n  ORG001: note\n")
+    quieter = cli(*selected[:-1], "--config", str(config), template)
+    assert "note [ORG001]" in quieter[1] and len(calls) == 3
+
+    custom.write_text(custom.read_text().replace("does not encrypt its storage", "is plain"))
+    os.utime(custom, ns=(1, 2))  # a different mtime even within the clock's resolution
+    edited = cli(*selected)
+    assert "is plain" in edited[1] and len(calls) == 4
+
+
+def test_the_code_signature_covers_code_and_data_but_not_bytecode(tmp_path):
+    from iaclint.runner.result_cache import _package_files
+
+    for name in ("a.py", "sub/b.json", "sub/data/c.bin", "sub/d.yaml", "__pycache__/a.pyc"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    (tmp_path / "notes.txt").write_text("not code")
+    root = str(tmp_path)
+    listed = sorted(_package_files(root, len(root) + 1))
+    assert [entry[0] for entry in listed] == ["a.py", "sub/b.json", "sub/d.yaml", "sub/data/c.bin"]
+    assert listed[0][1] == len("a.py")

@@ -109,7 +109,9 @@ def lint(setup: Setup, options: CheckOptions) -> Outcome:
     if options.use_cache:
         from iaclint.runner.result_cache import ResultCache, code_signature, context_key
 
-        cache = ResultCache(context_key(code_signature(), rules, settings))
+        # The rules are what their files say (rules_key), but for the selection and levels.
+        selected = [(rule.id, rule.level) for rule in rules]
+        cache = ResultCache(context_key(code_signature(), setup.rules_key, selected, settings))
     workers = options.jobs or automatic_jobs(len(jobs))
     findings: list[Finding] = []
     templates: list[str] = []

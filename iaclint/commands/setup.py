@@ -43,6 +43,7 @@ class Setup:
 
     config: Config
     all_rules: tuple[Rule, ...]  # every rule known, for explain and for resolving directives
+    rules_key: str  # changes whenever the rule files read change (loader.load_rule_files_keyed)
     rules: tuple[Rule, ...]  # the selected rules, with level overrides applied
     levels: dict[str, Level]
     fail_level: str
@@ -70,7 +71,7 @@ def _split(values: tuple[str, ...], origin: str) -> tuple[Selector, ...]:
 
 
 def build_setup(flags: Flags) -> Setup:
-    from iaclint.policy.loader import RuleFileError, builtin_rules_dir, load_rule_files
+    from iaclint.policy.loader import RuleFileError, builtin_rules_dir, load_rule_files_keyed
 
     try:
         config = load_config(flags.config)
@@ -78,7 +79,7 @@ def build_setup(flags: Flags) -> Setup:
         raise UsageError(str(exc)) from exc
     rules_dirs = (*config.rules_dirs, *flags.rules_dirs)
     try:
-        all_rules = load_rule_files([builtin_rules_dir(), *map(Path, rules_dirs)])
+        all_rules, rules_key = load_rule_files_keyed([builtin_rules_dir(), *map(Path, rules_dirs)])
     except RuleFileError as exc:
         raise UsageError(str(exc)) from exc
     select = (_split(flags.select, "--select") if flags.select is not None else config.select) or (
@@ -97,6 +98,7 @@ def build_setup(flags: Flags) -> Setup:
     return Setup(
         config=config,
         all_rules=tuple(all_rules),
+        rules_key=rules_key,
         rules=rules,
         levels=levels,
         fail_level=flags.fail_level or config.fail_level or DEFAULT_FAIL_LEVEL,

@@ -37,19 +37,24 @@ def _breadcrumb(path: object) -> str:
 
 
 def load_rule_files(directories: list[Path]) -> list[Rule]:
-    """Every rule in the directories, validated against the rule schema.
+    """Every rule in the directories, validated against the rule schema."""
+    return load_rule_files_keyed(directories)[0]
 
-    Validated rule data is cached by the files' names, sizes and modification times (and
-    the schema and iaclint version), so a run whose rule files did not change neither parses
-    YAML nor imports jsonschema; that is most of a pre-commit run's start-up."""
+
+def load_rule_files_keyed(directories: list[Path]) -> tuple[list[Rule], str]:
+    """`load_rule_files`, and a key that changes whenever what it read could have: the
+    files' names, sizes and modification times, the rule schema and iaclint's version.
+
+    Validated rule data is cached under that key, so a run whose rule files did not change
+    neither parses YAML nor imports jsonschema; that is most of a pre-commit run's start-up."""
     files = _rule_files(directories)
     key = _cache_key(directories, files)
     cached = _read_cache(key)
     if cached is not None:
-        return [Rule.from_data(data, source) for source, data in cached]
+        return [Rule.from_data(data, source) for source, data in cached], key
     loaded = _load_and_validate([file for file, _ in files])
     _write_cache(key, [(rule.source_file, data) for rule, data in loaded])
-    return [rule for rule, _ in loaded]
+    return [rule for rule, _ in loaded], key
 
 
 def _rule_files(directories: list[Path]) -> list[tuple[Path, os.stat_result]]:

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -32,14 +33,10 @@ def code_signature() -> str:
     so a development checkout never serves results of older code."""
     from iaclint import __version__
 
-    package = Path(__file__).resolve().parents[1]
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
     digest = hashlib.sha256(f"{_FORMAT}:{__version__}".encode())
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".json", ".yaml", ".gz", ".zip") and path.is_file():
-            stat = path.stat()
-            digest.update(
-                f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode()
-            )
+    for relative, size, mtime in sorted(_package_files(package, len(package) + 1)):
+        digest.update(f"{relative}:{size}:{mtime}\n".encode())
     # The SAM translator decides what SAM templates expand to; its installed files stand
     # for its version without importing it.
     from importlib.util import find_spec
@@ -49,6 +46,23 @@ def code_signature() -> str:
         stat = Path(spec.origin).stat()
         digest.update(f"samtranslator:{spec.origin}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
+
+
+_CODE_AND_DATA = (".py", ".json", ".yaml", ".bin", ".gz", ".zip")
+
+
+def _package_files(directory: str, cut: int) -> Iterator[tuple[str, int, int]]:
+    """(path relative to the package, size, mtime) of its code and data files. os.scandir
+    rather than Path.rglob, and no __pycache__: this runs in every cached run, and that walk
+    took 12 ms of a pre-commit run's 170."""
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    yield from _package_files(entry.path, cut)
+            elif entry.name.endswith(_CODE_AND_DATA):
+                stat = entry.stat()
+                yield entry.path[cut:], stat.st_size, stat.st_mtime_ns
 
 
 class ResultCache:
