@@ -45,6 +45,7 @@ def test_check_on_one_template_imports_only_what_it_uses(tmp_path, monkeypatch):
         "difflib",  # suggestions only for a misspelt name
         "traceback",  # only when a rule or a file fails
         "shutil",  # only to draw the progress bar
+        "_hashlib",  # OpenSSL: SHA-256 comes from CPython's own (iaclint.sha256)
     }
     assert not unused & modules
     assert "iaclint.pipeline" in modules
@@ -110,3 +111,15 @@ def test_pyyaml_patterns_are_compiled_on_first_use_and_behave_the_same():
     plain, plain_state = _pyyaml_uses("plain")
     assert plain_state.split() == ["Pattern", "False"]
     assert through_iaclint == plain
+
+
+def test_sha256_without_openssl_gives_hashlib_digests():
+    import hashlib
+
+    from iaclint.sha256 import sha256
+
+    for data in (b"", b"iaclint", bytes(range(256)) * 1000):
+        assert sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
+    digest = sha256(b"a")
+    digest.update(b"b")
+    assert digest.hexdigest() == hashlib.sha256(b"ab").hexdigest()

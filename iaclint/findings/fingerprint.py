@@ -9,7 +9,6 @@ a resource would otherwise change every finding on it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import replace
@@ -17,6 +16,7 @@ from typing import Any
 
 from iaclint.findings.finding import Finding
 from iaclint.load.document import Path
+from iaclint.sha256 import sha256
 
 VERSION = "iaclint/v1"  # the partialFingerprints key; bump it if the recipe ever changes
 _TOKEN = re.compile(r"\[(\d+)\]|([^.\[\]]+)")
@@ -72,7 +72,7 @@ def normalise(value: Any) -> str:
 
 def fingerprint(rule_id: str, file: str, logical_id: str | None, path: str, value: str) -> str:
     material = "\0".join((rule_id, file, logical_id or "", path, value))
-    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def fingerprint_as(finding: Finding, rule_id: str, root: str) -> str:

@@ -125,11 +125,10 @@ def _check_names(file: Path, rule: Rule) -> None:
 
 
 def _cache_key(directories: list[Path], files: list[tuple[Path, os.stat_result]]) -> str:
-    import hashlib
-
     from iaclint import __version__
+    from iaclint.sha256 import sha256
 
-    digest = hashlib.sha256(__version__.encode())
+    digest = sha256(__version__.encode())
     digest.update((Path(__file__).parent / "rule.schema.json").read_bytes())
     # Directories resolved once, not each file: resolving is a system call per component.
     digest.update("\0".join(os.path.realpath(d) for d in directories).encode())

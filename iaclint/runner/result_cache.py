@@ -10,7 +10,6 @@ refreshes an entry's time, and at most once a day the entries unused for 30 days
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
@@ -22,6 +21,7 @@ from typing import Any
 from iaclint.cache_dir import cache_dir, write_atomically
 from iaclint.findings.finding import Finding, Suppression
 from iaclint.load.document import Diagnostic
+from iaclint.sha256 import sha256
 
 _FORMAT = 1
 UNUSED_FOR = 30 * 24 * 3600  # seconds an entry may go unread before pruning removes it
@@ -34,7 +34,7 @@ def code_signature() -> str:
     from iaclint import __version__
 
     package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-    digest = hashlib.sha256(f"{_FORMAT}:{__version__}".encode())
+    digest = sha256(f"{_FORMAT}:{__version__}".encode())
     for relative, size, mtime in sorted(_package_files(package, len(package) + 1)):
         digest.update(f"{relative}:{size}:{mtime}\n".encode())
     # The SAM translator decides what SAM templates expand to; its installed files stand
@@ -74,7 +74,7 @@ class ResultCache:
         self._directory = (directory or cache_dir()) / "results"
 
     def key(self, path: str, content: bytes) -> str:
-        digest = hashlib.sha256(self._context.encode())
+        digest = sha256(self._context.encode())
         digest.update(path.encode("utf-8", "surrogateescape") + b"\0")
         digest.update(content)
         return digest.hexdigest()
@@ -147,4 +147,4 @@ def _finding(item: dict[str, Any]) -> Finding:
 
 def context_key(*parts: Any) -> str:
     """A stable digest of the run's settings (their reprs are deterministic dataclasses)."""
-    return hashlib.sha256("\0".join(repr(p) for p in parts).encode()).hexdigest()
+    return sha256("\0".join(repr(p) for p in parts).encode()).hexdigest()
