@@ -9,7 +9,7 @@ from conftest import ROOT, fixture_path
 
 from iaclint.commands.progress import Progress
 from iaclint.policy.docs import rule_page
-from iaclint.policy.loader import builtin_rules_dir, load_rule_files
+from iaclint.policy.loader import builtin_rules_dir, load_rule_docs, load_rule_files
 from iaclint.report.base import Report, Style
 from iaclint.report.text import use_color, write_report
 
@@ -48,7 +48,7 @@ def test_rules_json(cli):
 def test_explain_prints_the_rule_page(cli):
     rule = next(r for r in RULES if r.id == "TPL001")
     code, out, _ = cli("explain", "tpl001")
-    assert code == 0 and out == rule_page(rule)
+    assert code == 0 and out == rule_page(rule, load_rule_docs([builtin_rules_dir()])["TPL001"])
     assert out == (ROOT / "docs" / "rules" / "TPL001.md").read_text()
     code, _, err = cli("explain", "NOPE01")
     assert code == 2 and err == "iaclint: unknown rule `NOPE01`; `iaclint rules` lists them\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import string
 
@@ -13,10 +14,16 @@ from iaclint.load.discover import Candidate
 from iaclint.pipeline import lint_file
 from iaclint.policy.docs import expected_pages
 from iaclint.policy.engine import AnalysisOptions
-from iaclint.policy.loader import RuleFileError, builtin_rules_dir, load_rule_files
+from iaclint.policy.loader import (
+    RuleFileError,
+    builtin_rules_dir,
+    load_rule_docs,
+    load_rule_files,
+)
 from iaclint.policy.registry import CHECKS, PREDICATES
 
 RULES = load_rule_files([builtin_rules_dir()])
+DOCS = load_rule_docs([builtin_rules_dir()])
 PREFIXES = {
     "TPL": "validity",
     "LIM": "limits",
@@ -34,7 +41,7 @@ PREFIXES = {
 
 
 def test_docs_pages_are_current():
-    pages = expected_pages(RULES)
+    pages = expected_pages(RULES, DOCS)
     docs = ROOT / "docs" / "rules"
     stale = [
         name
@@ -55,24 +62,27 @@ def test_rule_metadata(rule):
     )
     if "python" in rule.check:
         assert rule.check["python"] in CHECKS
-    assert rule.rationale.get("seed") and rule.rationale.get("quote"), (
+    docs = DOCS[rule.id]
+    assert docs.rationale.get("seed") and docs.rationale.get("quote"), (
         "rationale needs seed and quote"
     )
-    seed = ROOT.parent / "shared" / "seeds" / rule.rationale["seed"]
+    seed = ROOT.parent / "shared" / "seeds" / docs.rationale["seed"]
     if seed.exists():  # the seeds live beside the project, not in it
-        assert " ".join(rule.rationale["quote"].split()) in " ".join(seed.read_text().split())
-    assert rule.references and all(url.startswith("https://") for url in rule.references)
+        assert " ".join(docs.rationale["quote"].split()) in " ".join(seed.read_text().split())
+    assert docs.references and all(url.startswith("https://") for url in docs.references)
 
 
-@pytest.mark.parametrize("rule", [r for r in RULES if r.examples], ids=lambda r: r.id)
+@pytest.mark.parametrize("rule", [r for r in RULES if DOCS[r.id].examples], ids=lambda r: r.id)
 def test_doc_examples_fire_exactly_this_rule(rule, tmp_path):
     """Like trivy-checks' example tests: each rule runs alone on its own doc examples, so
     the page shows what this rule reports; the bad example fires it, the good one does not,
     and both are templates iaclint reads without a diagnostic."""
     bad = tmp_path / "bad.yaml"
     good = tmp_path / "good.yaml"
-    bad.write_text(rule.examples["bad"])
-    good.write_text(rule.examples["good"])
+    examples = DOCS[rule.id].examples
+    assert examples is not None
+    bad.write_text(examples["bad"])
+    good.write_text(examples["good"])
     bad_result = lint_file(Candidate(str(bad), True), [rule], AnalysisOptions())
     good_result = lint_file(Candidate(str(good), True), [rule], AnalysisOptions())
     assert bad_result.findings and {f.rule_id for f in bad_result.findings} == {rule.id}
@@ -156,3 +166,23 @@ def test_every_registered_check_is_used_by_a_rule():
     named = {r.check.get("python") for r in RULES}
     unused = sorted(set(CHECKS) - named)
     assert not unused, f"registered but no rule names them: {unused}"
+
+
+def test_a_run_reads_the_rules_documentation_only_for_a_report_that_shows_it(
+    cli, tmp_path, monkeypatch
+):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("IACLINT_CACHE_DIR", str(cache))
+    template = str(ROOT / "fixtures" / "rules" / "ENC001" / "bad.yaml")
+    cli("check", "--no-cache", template)  # reads the rule files: caches rules and docs apart
+    (docs_cache,) = cache.glob("rule-docs-*.json")
+    docs_cache.unlink()
+    cli("check", "--no-cache", template)
+    assert not docs_cache.exists()  # a text report shows no documentation: not read
+    _, sarif, _ = cli("check", "--no-cache", "--format", "sarif", template)
+    assert docs_cache.exists()  # read again from the rule files, and cached
+    rules = json.loads(sarif)["runs"][0]["tool"]["driver"]["rules"]
+    enc001 = next(rule for rule in rules if rule["id"] == "ENC001")
+    rationale = " ".join(DOCS["ENC001"].rationale["text"].split())
+    assert enc001["fullDescription"]["text"] == rationale
+    assert "Example:" in enc001["help"]["markdown"]

@@ -161,6 +161,7 @@ def build_report(outcome: Outcome) -> Report:
         findings=tuple(outcome.findings),
         diagnostics=tuple(sorted(outcome.diagnostics, key=lambda d: (d.path, d.line, d.column))),
         rules=outcome.setup.rules,
+        docs=outcome.setup.docs,
         templates=tuple(outcome.templates),
         unreadable=sum(1 for d in outcome.diagnostics if d.level == "error"),
         root=outcome.setup.config.root,

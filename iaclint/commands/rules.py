@@ -59,7 +59,7 @@ def run_explain(rule_id: str, config: str | None) -> int:
     wanted = rule_id.upper()
     for rule in setup.all_rules:
         if wanted == rule.id or wanted in rule.aliases:
-            sys.stdout.write(rule_page(rule))
+            sys.stdout.write(rule_page(rule, setup.docs[rule.id]))
             return OK
     sys.stderr.write(f"iaclint: unknown rule `{rule_id}`; `iaclint rules` lists them\n")
     return USAGE

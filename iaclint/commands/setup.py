@@ -4,13 +4,14 @@ effective settings, and the rules they select. Command-line flags override the f
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
 
 from iaclint.config.load import Config, ConfigError, load_config
 from iaclint.findings.finding import Level
-from iaclint.policy.rule import Rule
+from iaclint.policy.rule import Rule, RuleDocs
 from iaclint.policy.selection import SelectionError, Selector, level_overrides, select_rules
 from iaclint.suppress.policy import SuppressionPolicy
 
@@ -44,6 +45,7 @@ class Setup:
     config: Config
     all_rules: tuple[Rule, ...]  # every rule known, for explain and for resolving directives
     rules_key: str  # changes whenever the rule files read change (loader.load_rule_files_keyed)
+    docs: Mapping[str, RuleDocs]  # every rule's documentation, read when first asked for
     rules: tuple[Rule, ...]  # the selected rules, with level overrides applied
     levels: dict[str, Level]
     fail_level: str
@@ -71,7 +73,12 @@ def _split(values: tuple[str, ...], origin: str) -> tuple[Selector, ...]:
 
 
 def build_setup(flags: Flags) -> Setup:
-    from iaclint.policy.loader import RuleFileError, builtin_rules_dir, load_rule_files_keyed
+    from iaclint.policy.loader import (
+        RuleDocumentation,
+        RuleFileError,
+        builtin_rules_dir,
+        load_rule_files_keyed,
+    )
 
     try:
         config = load_config(flags.config)
@@ -79,7 +86,8 @@ def build_setup(flags: Flags) -> Setup:
         raise UsageError(str(exc)) from exc
     rules_dirs = (*config.rules_dirs, *flags.rules_dirs)
     try:
-        all_rules, rules_key = load_rule_files_keyed([builtin_rules_dir(), *map(Path, rules_dirs)])
+        directories = [builtin_rules_dir(), *map(Path, rules_dirs)]
+        all_rules, rules_key = load_rule_files_keyed(directories)
     except RuleFileError as exc:
         raise UsageError(str(exc)) from exc
     select = (_split(flags.select, "--select") if flags.select is not None else config.select) or (
@@ -99,6 +107,7 @@ def build_setup(flags: Flags) -> Setup:
         config=config,
         all_rules=tuple(all_rules),
         rules_key=rules_key,
+        docs=RuleDocumentation(directories),
         rules=rules,
         levels=levels,
         fail_level=flags.fail_level or config.fail_level or DEFAULT_FAIL_LEVEL,

@@ -6,15 +6,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
-from iaclint.policy.loader import builtin_rules_dir, load_rule_files
-from iaclint.policy.rule import Rule
+from iaclint.policy.loader import builtin_rules_dir, load_rule_docs, load_rule_files
+from iaclint.policy.rule import Rule, RuleDocs
 
 REPO_URL = "https://github.com/iaclint/iaclint/blob/main"
 
 
-def rule_page(rule: Rule) -> str:
+def rule_page(rule: Rule, docs: RuleDocs) -> str:
     lines = [
         f"# {rule.id}: {rule.name}",
         "",
@@ -33,19 +34,19 @@ def rule_page(rule: Rule) -> str:
         "",
         "## Why is this bad?",
         "",
-        rule.rationale["text"],
+        docs.rationale["text"],
         "",
     ]
-    if rule.rationale.get("quote"):
+    if docs.rationale.get("quote"):
         lines += [
-            f"> {rule.rationale['quote']}",
+            f"> {docs.rationale['quote']}",
             ">",
-            f"> — `{rule.rationale.get('seed', '')}`",
+            f"> — `{docs.rationale.get('seed', '')}`",
             "",
         ]
-    if rule.examples:
-        lines += ["## Example", "", "```yaml", rule.examples["bad"].rstrip(), "```", ""]
-        lines += ["## Use instead", "", "```yaml", rule.examples["good"].rstrip(), "```", ""]
+    if docs.examples:
+        lines += ["## Example", "", "```yaml", docs.examples["bad"].rstrip(), "```", ""]
+        lines += ["## Use instead", "", "```yaml", docs.examples["good"].rstrip(), "```", ""]
     else:
         lines += [
             "## Example",
@@ -54,10 +55,10 @@ def rule_page(rule: Rule) -> str:
             f"[fixtures/rules/{rule.id}]({REPO_URL}/fixtures/rules/{rule.id}).",
             "",
         ]
-    lines += ["## Remediation", "", rule.remediation["text"], ""]
-    lines += ["## Known problems", "", rule.known_problems or "None known.", ""]
+    lines += ["## Remediation", "", docs.remediation["text"], ""]
+    lines += ["## Known problems", "", docs.known_problems or "None known.", ""]
     lines += ["## References", ""]
-    lines += [f"- <{url}>" for url in rule.references] or ["- None."]
+    lines += [f"- <{url}>" for url in docs.references] or ["- None."]
     return "\n".join(lines) + "\n"
 
 
@@ -76,8 +77,8 @@ def index_page(rules: list[Rule]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def expected_pages(rules: list[Rule]) -> dict[str, str]:
-    pages = {f"{rule.id}.md": rule_page(rule) for rule in rules}
+def expected_pages(rules: list[Rule], docs: Mapping[str, RuleDocs]) -> dict[str, str]:
+    pages = {f"{rule.id}.md": rule_page(rule, docs[rule.id]) for rule in rules}
     pages["index.md"] = index_page(rules)
     return pages
 
@@ -86,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     target = Path(args[0]) if args else Path("docs/rules")
     target.mkdir(parents=True, exist_ok=True)
-    pages = expected_pages(load_rule_files([builtin_rules_dir()]))
+    directories = [builtin_rules_dir()]
+    pages = expected_pages(load_rule_files(directories), load_rule_docs(directories))
     for stale in target.glob("*.md"):
         if stale.name not in pages:
             stale.unlink()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from iaclint.policy.rule import Rule
+from iaclint.policy.rule import DOC_KEYS, Rule, RuleDocs
 from iaclint.pyyaml import yaml
 
 
@@ -46,15 +47,69 @@ def load_rule_files_keyed(directories: list[Path]) -> tuple[list[Rule], str]:
     files' names, sizes and modification times, the rule schema and iaclint's version.
 
     Validated rule data is cached under that key, so a run whose rule files did not change
-    neither parses YAML nor imports jsonschema; that is most of a pre-commit run's start-up."""
+    neither parses YAML nor imports jsonschema; that is most of a pre-commit run's start-up.
+    The rules' documentation is cached apart (load_rule_docs): it is most of the text."""
     files = _rule_files(directories)
     key = _cache_key(directories, files)
-    cached = _read_cache(key)
-    if cached is not None:
-        return [Rule.from_data(data, source) for source, data in cached], key
+    cached = _read_cache("rules", key)
+    if cached is None:
+        cached = _validate_and_cache(key, files)[0]
+    return [Rule.from_data(data, source) for source, data in cached], key
+
+
+def load_rule_docs(directories: list[Path]) -> dict[str, RuleDocs]:
+    """The documentation of every rule in the directories, by rule id; read and cached as
+    `load_rule_files` does."""
+    files = _rule_files(directories)
+    key = _cache_key(directories, files)
+    cached = _read_cache("rule-docs", key)
+    if cached is None:
+        cached = _validate_and_cache(key, files)[1]
+    return {rule_id: RuleDocs.from_data(data) for rule_id, data in cached}
+
+
+class RuleDocumentation(Mapping[str, RuleDocs]):
+    """The rules' documentation by rule id, read when first asked for: a run whose reports
+    show none (text, JSON, the editor's format) never reads it."""
+
+    def __init__(self, directories: list[Path]) -> None:
+        self._directories = directories
+        self._docs: dict[str, RuleDocs] | None = None
+
+    def _loaded(self) -> dict[str, RuleDocs]:
+        if self._docs is None:
+            self._docs = load_rule_docs(self._directories)
+        return self._docs
+
+    def __getitem__(self, rule_id: str) -> RuleDocs:
+        return self._loaded()[rule_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
+_Entries = list[tuple[str, dict[str, object]]]  # (source file or rule id, data) in rule order
+
+
+def _validate_and_cache(
+    key: str, files: list[tuple[Path, os.stat_result]]
+) -> tuple[_Entries, _Entries]:
+    """The rule files read and validated: (source file, rule data without its documentation)
+    and (rule id, documentation) for each rule, both cached under `key`."""
     loaded = _load_and_validate([file for file, _ in files])
-    _write_cache(key, [(rule.source_file, data) for rule, data in loaded])
-    return [rule for rule, _ in loaded], key
+    rules: _Entries = [
+        (rule.source_file, {k: v for k, v in data.items() if k not in DOC_KEYS})
+        for rule, data in loaded
+    ]
+    docs: _Entries = [
+        (rule.id, {k: data[k] for k in DOC_KEYS if k in data}) for rule, data in loaded
+    ]
+    _write_cache("rules", key, rules)
+    _write_cache("rule-docs", key, docs)
+    return rules, docs
 
 
 def _rule_files(directories: list[Path]) -> list[tuple[Path, os.stat_result]]:
@@ -124,11 +179,15 @@ def _check_names(file: Path, rule: Rule) -> None:
             stack.extend(node)
 
 
+# The rule caches' format (2: the documentation is cached apart from the rules).
+_CACHE_FORMAT = 2
+
+
 def _cache_key(directories: list[Path], files: list[tuple[Path, os.stat_result]]) -> str:
     from iaclint import __version__
     from iaclint.sha256 import sha256
 
-    digest = sha256(__version__.encode())
+    digest = sha256(f"{_CACHE_FORMAT}:{__version__}".encode())
     digest.update((Path(__file__).parent / "rule.schema.json").read_bytes())
     # Directories resolved once, not each file: resolving is a system call per component.
     digest.update("\0".join(os.path.realpath(d) for d in directories).encode())
@@ -141,30 +200,30 @@ def _cache_key(directories: list[Path], files: list[tuple[Path, os.stat_result]]
 _KEPT_RULE_CACHES = 4
 
 
-def _read_cache(key: str) -> list[tuple[str, dict[str, object]]] | None:
+def _read_cache(kind: str, key: str) -> _Entries | None:
     if not key:
         return None
     from iaclint.cache_dir import cache_dir
 
-    path = cache_dir() / f"rules-{key}.json"
+    path = cache_dir() / f"{kind}-{key}.json"
     try:
         text = path.read_text(encoding="utf-8")
-        entries = [(source, data) for source, data in json.loads(text)]
+        entries = [(name, data) for name, data in json.loads(text)]
         os.utime(path)  # used: pruning keeps the most recently used entries
         return entries
     except (OSError, ValueError, TypeError):
         return None
 
 
-def _write_cache(key: str, entries: list[tuple[str, dict[str, object]]]) -> None:
+def _write_cache(kind: str, key: str, entries: _Entries) -> None:
     if not key:
         return
     from iaclint.cache_dir import cache_dir, write_atomically
 
     directory = cache_dir()
-    write_atomically(directory / f"rules-{key}.json", json.dumps(entries))
+    write_atomically(directory / f"{kind}-{key}.json", json.dumps(entries))
     try:
-        caches = sorted(directory.glob("rules-*.json"), key=lambda p: p.stat().st_mtime_ns)
+        caches = sorted(directory.glob(f"{kind}-*.json"), key=lambda p: p.stat().st_mtime_ns)
         for stale in caches[:-_KEPT_RULE_CACHES]:
             stale.unlink(missing_ok=True)
     except OSError:

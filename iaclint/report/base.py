@@ -8,7 +8,8 @@ strings, imported on first use, so a run imports only the formats it writes.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 from typing import Protocol, TextIO
@@ -17,7 +18,7 @@ from urllib.parse import quote
 from iaclint.findings.finding import LEVELS, Finding
 from iaclint.findings.fingerprint import file_key
 from iaclint.load.document import Diagnostic
-from iaclint.policy.rule import Rule
+from iaclint.policy.rule import Rule, RuleDocs
 
 FORMATS: dict[str, str] = {
     "text": "iaclint.report.text:write_report",
@@ -50,6 +51,7 @@ class Report:
     exit_code: int = 0
     baselined: int = 0  # findings left out because the baseline has them
     baseline_used: bool = False
+    docs: Mapping[str, RuleDocs] = field(default_factory=dict)  # the rules' documentation
 
     @property
     def active(self) -> tuple[Finding, ...]:

@@ -16,7 +16,7 @@ from iaclint import __version__
 from iaclint.findings.finding import Finding
 from iaclint.findings.fingerprint import VERSION as FINGERPRINT_KEY
 from iaclint.load.document import Diagnostic
-from iaclint.policy.rule import Rule
+from iaclint.policy.rule import Rule, RuleDocs
 from iaclint.report.base import Report, Style
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -63,7 +63,7 @@ def build_log(report: Report) -> dict[str, Any]:
                 "version": __version__,
                 "semanticVersion": __version__,
                 "informationUri": INFORMATION_URI,
-                "rules": [_rule(rule) for rule in report.rules],
+                "rules": [_rule(rule, report.docs[rule.id]) for rule in report.rules],
                 "notifications": [_notification_descriptor(code) for code in codes],
             }
         },
@@ -78,7 +78,7 @@ def build_log(report: Report) -> dict[str, Any]:
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def _rule(rule: Rule) -> dict[str, Any]:
+def _rule(rule: Rule, docs: RuleDocs) -> dict[str, Any]:
     help_uri = f"{DOCS_URI}/{rule.id}.md"
     tags = [rule.category, *(["security"] if rule.security else []), *rule.tags]
     properties: dict[str, Any] = {"tags": list(dict.fromkeys(tags))}
@@ -90,10 +90,10 @@ def _rule(rule: Rule) -> dict[str, Any]:
         "id": rule.id,
         "name": rule.name,
         "shortDescription": {"text": _limit(rule.title)},
-        "fullDescription": {"text": _limit(" ".join(rule.rationale["text"].split()))},
+        "fullDescription": {"text": _limit(" ".join(docs.rationale["text"].split()))},
         "help": {
-            "text": f"{' '.join(rule.remediation['text'].split())} See {help_uri}",
-            "markdown": _markdown(rule, help_uri),
+            "text": f"{' '.join(docs.remediation['text'].split())} See {help_uri}",
+            "markdown": _markdown(rule, docs, help_uri),
         },
         "helpUri": help_uri,
         "defaultConfiguration": {"level": rule.level},
@@ -101,17 +101,17 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _markdown(rule: Rule, help_uri: str) -> str:
+def _markdown(rule: Rule, docs: RuleDocs, help_uri: str) -> str:
     lines = [
         f"**{rule.title}**",
         "",
-        " ".join(rule.rationale["text"].split()),
+        " ".join(docs.rationale["text"].split()),
         "",
-        f"**Remediation:** {' '.join(rule.remediation['text'].split())}",
+        f"**Remediation:** {' '.join(docs.remediation['text'].split())}",
     ]
-    if rule.examples:
-        lines += ["", "Example:", "", "```yaml", rule.examples["bad"].rstrip(), "```"]
-        lines += ["", "Use instead:", "", "```yaml", rule.examples["good"].rstrip(), "```"]
+    if docs.examples:
+        lines += ["", "Example:", "", "```yaml", docs.examples["bad"].rstrip(), "```"]
+        lines += ["", "Use instead:", "", "```yaml", docs.examples["good"].rstrip(), "```"]
     lines += ["", f"[{rule.id}: {rule.name}]({help_uri})"]
     return "\n".join(lines)
 
