@@ -138,3 +138,25 @@ def test_rain_directives_are_not_values(store):
         "Code": {"ZipFile": {"Rain::Embed": "app.py"}},
     }
     assert _errors(store, "AWS::Lambda::Function", props) == []
+
+
+def test_a_pattern_python_cannot_compile_is_skipped_and_not_tried_again(monkeypatch):
+    """Provider schemas use ECMA-262 classes such as `\\p{L}` in tag patterns; such a pattern
+    accepts every value, and compiling it is not attempted for every value again."""
+    import re
+
+    from iaclint.schemas.keywords import compiled, pattern_ok
+
+    attempts = []
+    real = re.compile
+
+    def counting(pattern, flags=0):
+        attempts.append(pattern)
+        return real(pattern, flags)
+
+    monkeypatch.setattr(re, "compile", counting)
+    ecma = r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$|iaclint-test"
+    compiled.cache_clear()
+    assert all(pattern_ok(ecma, value) for value in ("a", "b", "c" * 500))
+    assert attempts == [ecma]
+    assert pattern_ok("^[a-z]+$", "abc") and not pattern_ok("^[a-z]+$", "ABC")
