@@ -6,6 +6,7 @@ import pytest
 from conftest import FIXTURES, fixture_path
 
 from iaclint.load import LoadError, load_path, load_text
+from iaclint.load.events import MAX_DEPTH
 
 
 def _data(name: str):
@@ -94,11 +95,29 @@ def test_alias_bomb_is_refused_quickly():
 
 
 def test_deep_nesting_is_refused_without_crashing():
-    # libyaml's own composer segfaults on this; the event builder must not.
+    # libyaml's own composer segfaults on this; the event builder must not. libyaml 0.2.6
+    # (PyYAML 6.0.4) refuses flow nesting past 1,000 levels itself, while looking ahead for
+    # a key, before the builder's limit is reached; older versions leave it to the builder.
     text = "Resources: " + "[" * 100_000 + "]" * 100_000 + "\n"
     with pytest.raises(LoadError) as info:
         load_text(text, "deep.yaml")
-    assert "nesting is deeper than" in info.value.diagnostic.message
+    diagnostic = info.value.diagnostic
+    assert diagnostic.line == 1 and diagnostic.column > 1
+    assert (
+        "nesting is deeper than" in diagnostic.message
+        or "exceeded maximum nesting depth" in diagnostic.message
+    )
+
+
+def test_block_nesting_past_the_builders_limit_is_refused_where_it_happens():
+    depth = MAX_DEPTH + 10
+    text = "Resources:\n" + "".join(f"{' ' * (level + 1)}k{level}:\n" for level in range(depth))
+    text += " " * (depth + 1) + "leaf\n"
+    with pytest.raises(LoadError) as info:
+        load_text(text, "deep.yaml")
+    diagnostic = info.value.diagnostic
+    assert diagnostic.message == f"nesting is deeper than {MAX_DEPTH} levels"
+    assert diagnostic.line == MAX_DEPTH + 1
 
 
 def test_bom_and_crlf_are_read():
