@@ -6,6 +6,10 @@ Measures, for each tool that is installed (and says which are not): the whole co
 process and one small template (the pre-commit case), `--runs` times each, reporting the
 median wall time, the peak resident memory of the run, and ratios against each peer and
 against a parse-only floor measured here (libyaml composing every template, nothing else).
+iaclint runs with `--no-cache` there, as the peers cache nothing; one more row runs it as the
+pre-commit hook does (`iaclint check --skip-non-templates FILE`, result cache on) on a copy of
+the small template changed before every run, so each run misses the result cache as a
+committed change would (writing the copy, a `cat`, is in its time).
 Exit codes of the linters are ignored: they find problems in the corpus, which is the point.
 """
 
@@ -102,7 +106,18 @@ def measure_interleaved(
     ]
 
 
-def tool_commands(files: list[str], corpus: Path, small: Path) -> dict[str, dict[str, list[str]]]:
+# A copy of the template with a line that differs in every run (the shell's process id), then
+# the hook's command on it, with a cache directory of its own: the rule cache is warm after the
+# warm-up run, and the result cache never has the file.
+HOOK_SCRIPT = (
+    'printf "# run %s\\n" "$$" | cat "$2" - > "$1/template.yaml" && '
+    'IACLINT_CACHE_DIR="$1/cache" exec "$3" check --skip-non-templates "$1/template.yaml"'
+)
+
+
+def tool_commands(
+    files: list[str], corpus: Path, small: Path, scratch: Path
+) -> dict[str, dict[str, list[str]]]:
     commands: dict[str, dict[str, list[str]]] = {}
     iaclint = shutil.which("iaclint") or str(Path(sys.executable).parent / "iaclint")
     if Path(iaclint).exists():
@@ -113,6 +128,9 @@ def tool_commands(files: list[str], corpus: Path, small: Path) -> dict[str, dict
         # One process, for the memory figure of a single process and a core-for-core ratio.
         commands["iaclint --jobs 1"] = {
             "corpus": [iaclint, "check", "--no-cache", "--jobs", "1", str(corpus)],
+        }
+        commands["iaclint as the pre-commit hook"] = {
+            "small": ["sh", "-c", HOOK_SCRIPT, "sh", str(scratch), str(small), iaclint],
         }
     if shutil.which("cfn-lint"):
         commands["cfn-lint"] = {"corpus": ["cfn-lint", *files], "small": ["cfn-lint", str(small)]}
@@ -143,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
         return 2
     files = templates(args.corpus)
-    commands = tool_commands(files, args.corpus, SMALL_TEMPLATE)
+    scratch = Path(tempfile.mkdtemp(prefix="iaclint-bench-"))
+    commands = tool_commands(files, args.corpus, SMALL_TEMPLATE, scratch)
     missing = [t for t in ("iaclint", "cfn-lint", "checkov") if t not in commands]
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as script:
         script.write(FLOOR_SCRIPT)
@@ -159,7 +178,12 @@ def main(argv: list[str] | None = None) -> int:
         results = measure_interleaved(cases, ROOT)
     finally:
         os.unlink(script.name)
-    versions = {t: version(c["corpus"][0]) for t, c in commands.items() if t != "iaclint --jobs 1"}
+        shutil.rmtree(scratch, ignore_errors=True)
+    versions = {
+        t: version(c["corpus"][0])
+        for t, c in commands.items()
+        if "corpus" in c and t != "iaclint --jobs 1"
+    }
     command = f"python benchmarks/run.py --runs {args.runs} --corpus-runs {args.corpus_runs}"
     report = render(results, files, missing, command, versions)
     print(report)
